@@ -1,0 +1,62 @@
+"""SQLModel tables (one concept per class, rules in the schema), the database session and migrations.
+
+Import every table module here so `SQLModel.metadata` is complete for migrations and schema checks.
+"""
+
+from models.audit import AuditEvent
+from models.cycle import Cycle, Meeting, Stage, Task
+from models.documents import Delivery, Document, DocumentNumber
+from models.enums import (
+    Body,
+    Channel,
+    CycleStatus,
+    DeliveryStatus,
+    DocumentKind,
+    DocumentStatus,
+    InitiativeKind,
+    Lane,
+    MeetingKind,
+    MeetingStatus,
+    OrganizationKind,
+    StageStatus,
+    SurveySection,
+    TaskOrigin,
+    TaskStatus,
+    ThemeStatus,
+)
+from models.organizations import Contact, Council, Membership, Organization
+from models.themes import Theme, ThemeEvent, ThemeOrganization
+
+__all__ = [
+    "AuditEvent",
+    "Body",
+    "Channel",
+    "Contact",
+    "Council",
+    "Cycle",
+    "CycleStatus",
+    "Delivery",
+    "DeliveryStatus",
+    "Document",
+    "DocumentKind",
+    "DocumentNumber",
+    "DocumentStatus",
+    "InitiativeKind",
+    "Lane",
+    "Meeting",
+    "MeetingKind",
+    "MeetingStatus",
+    "Membership",
+    "Organization",
+    "OrganizationKind",
+    "Stage",
+    "StageStatus",
+    "SurveySection",
+    "Task",
+    "TaskOrigin",
+    "TaskStatus",
+    "Theme",
+    "ThemeEvent",
+    "ThemeOrganization",
+    "ThemeStatus",
+]

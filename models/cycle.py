@@ -1,0 +1,99 @@
+"""One fiscal year of a council: its stages, meetings and tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.enums import CycleStatus, Lane, MeetingKind, MeetingStatus, StageStatus, TaskOrigin, TaskStatus
+from models.types import aware_column, enum_column
+
+
+class Cycle(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("council_id", "fiscal_year"),
+        sa.CheckConstraint("fiscal_year BETWEEN 2000 AND 2100", name="ck_cycle_fiscal_year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    fiscal_year: int
+    status: CycleStatus = Field(default=CycleStatus.planned, sa_column=enum_column(CycleStatus))
+    rules_digest: str = Field(max_length=64)  # sha256 of the cycle rules the plan was made with
+    planned_at: datetime = Field(sa_column=aware_column())
+
+
+class Stage(SQLModel, table=True):
+    """A period of the year (survey, theme candidates, working groups, budgeting …) with its window."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("cycle_id", "key"),
+        sa.CheckConstraint("start_date <= end_date", name="ck_stage_window"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    key: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    lane: Lane = Field(sa_column=enum_column(Lane))
+    start_date: date
+    end_date: date
+    status: StageStatus = Field(default=StageStatus.planned, sa_column=enum_column(StageStatus))
+    sort_order: int = 0
+
+
+class Meeting(SQLModel, table=True):
+    """A council meeting, a 幹事会, the mayors' meeting or the roundtable.
+
+    `revision` rises whenever the time, the status or the venue changes: it is the feed's SEQUENCE.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("cycle_id", "key"),
+        sa.CheckConstraint("starts_at < ends_at", name="ck_meeting_times"),
+        sa.CheckConstraint("revision >= 0", name="ck_meeting_revision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    prepares_meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    key: str = Field(max_length=40)
+    kind: MeetingKind = Field(sa_column=enum_column(MeetingKind))
+    number: int | None = None
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_column=aware_column())
+    ends_at: datetime = Field(sa_column=aware_column())
+    timezone: str = Field(default="Asia/Tokyo", max_length=64)
+    venue: str | None = Field(default=None, max_length=200)
+    status: MeetingStatus = Field(default=MeetingStatus.planned, sa_column=enum_column(MeetingStatus))
+    revision: int = 0
+    pinned: bool = False
+    updated_at: datetime = Field(sa_column=aware_column())
+
+
+class Task(SQLModel, table=True):
+    """Something someone owes by a date. `key` is the natural key within the cycle (e.g. 'notice:council-1'),
+    so re-planning updates a task instead of adding another."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("cycle_id", "key"),
+        sa.CheckConstraint("(status = 'done') = (completed_at IS NOT NULL)", name="ck_task_completed_when_done"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    key: str = Field(max_length=80)
+    stage_id: int | None = Field(default=None, foreign_key="stage.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    owner_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    title: str = Field(max_length=200)
+    due_date: date = Field(index=True)
+    status: TaskStatus = Field(default=TaskStatus.pending, sa_column=enum_column(TaskStatus, index=True))
+    origin: TaskOrigin = Field(default=TaskOrigin.auto, sa_column=enum_column(TaskOrigin))
+    completed_at: datetime | None = Field(default=None, sa_column=aware_column(nullable=True))
+    completed_by: str | None = Field(default=None, max_length=100)
+    flow_run_id: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_column=aware_column())

@@ -1,0 +1,114 @@
+"""Enumerations of the domain. Values are stored as-is (lower case, English) and checked by the schema."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganizationKind(StrEnum):
+    municipality = "municipality"
+    department = "department"
+    regional_office = "regional_office"
+    secretariat = "secretariat"
+
+
+class Body(StrEnum):
+    """The bodies an organisation's contact can sit on."""
+
+    council = "council"  # 県・市町村連携推進会議
+    secretariat_meeting = "secretariat_meeting"  # 幹事会
+    mayors_meeting = "mayors_meeting"  # 市町村長会議
+    roundtable = "roundtable"  # 県・市町村行政懇談会
+
+
+class MeetingKind(StrEnum):
+    secretariat_meeting = "secretariat_meeting"
+    council_meeting = "council_meeting"
+    mayors_meeting = "mayors_meeting"
+    roundtable = "roundtable"
+
+
+class MeetingStatus(StrEnum):
+    planned = "planned"
+    confirmed = "confirmed"
+    held = "held"
+    cancelled = "cancelled"
+
+
+class CycleStatus(StrEnum):
+    planned = "planned"
+    active = "active"
+    closed = "closed"
+
+
+class StageStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+
+
+class Lane(StrEnum):
+    """The two columns of the source's annual schedule."""
+
+    council = "council"  # 県・市町村連携推進会議 関係
+    other = "other"  # その他
+
+
+class TaskStatus(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class TaskOrigin(StrEnum):
+    auto = "auto"  # derived by the planner; re-planning may move its due date
+    manual = "manual"  # added by the secretariat; the planner never touches it
+
+
+class DocumentKind(StrEnum):
+    notice = "notice"  # 開催通知
+    agenda = "agenda"  # 次第
+    survey_request = "survey_request"  # 調査依頼
+    survey_reminder = "survey_reminder"  # 督促
+    survey_summary = "survey_summary"  # 調査結果概要
+    minutes = "minutes"  # 議事概要
+    annual_schedule = "annual_schedule"  # 年間スケジュール
+
+
+class DocumentStatus(StrEnum):
+    current = "current"
+    superseded = "superseded"
+
+
+class Channel(StrEnum):
+    outbox = "outbox"
+    smtp = "smtp"
+
+
+class DeliveryStatus(StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"  # permanent: recorded for this recipient, the others go on
+
+
+class SurveySection(StrEnum):
+    policy = "policy"  # 施策の連携
+    operations = "operations"  # 業務の連携
+    exchange = "exchange"  # 情報交換・共有／人的交流
+
+
+class ThemeStatus(StrEnum):
+    candidate = "candidate"
+    adopted = "adopted"
+    under_study = "under_study"
+    reported = "reported"
+    budgeted = "budgeted"
+    decided = "decided"
+    deferred = "deferred"
+    dropped = "dropped"
+
+
+class InitiativeKind(StrEnum):
+    new = "new"  # 新規
+    enhanced = "enhanced"  # 充実
