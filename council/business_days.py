@@ -95,9 +95,10 @@ class BusinessCalendar:
         return current
 
     def business_days_between(self, start: date, end: date) -> int:
-        """Business days in (start, end] — so add_business_days(start, n) == end gives n."""
+        """The n with add_business_days(start, n) == end for a business day `end`: the business days in
+        (start, end], or minus those in [end, start) when `end` is earlier."""
         if end < start:
-            return -self.business_days_between(end, start)
+            return -sum(1 for d in iter_days(end, start - timedelta(days=1)) if self.is_business_day(d))
         return sum(1 for d in iter_days(start + timedelta(days=1), end) if self.is_business_day(d))
 
     def business_days_in(self, start: date, end: date) -> Iterator[date]:

@@ -35,21 +35,31 @@ class AwareDateTime(sa.types.TypeDecorator[datetime]):
 
 
 def enum_type(enum_cls: type[Enum]) -> sa.Enum:
-    """An enum stored as its value in a VARCHAR with a CHECK constraint, the same on SQLite and PostgreSQL
-    (no native PG type: adding a member is then a plain constraint change in a migration)."""
+    """An enum stored as its value in a VARCHAR, the same on SQLite and PostgreSQL (no native PG type: adding a
+    member is then a plain constraint change in a migration). The CHECK constraint is added by enum_column."""
     return sa.Enum(
         enum_cls,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=False,
         length=32,
         values_callable=lambda members: [member.value for member in members],
-        name=f"ck_{enum_cls.__name__.lower()}",
         validate_strings=True,
     )
 
 
 def enum_column(enum_cls: type[Enum], *, nullable: bool = False, index: bool = False) -> Any:
-    return sa.Column(enum_type(enum_cls), nullable=nullable, index=index)
+    """A column holding one of `enum_cls`'s values, checked by the schema with a constraint named
+    ck_<table>_<column> (one per column: two columns of the same enum in a table must not share a name)."""
+    column = sa.Column(enum_type(enum_cls), nullable=nullable, index=index)
+    allowed = ", ".join(f"'{member.value}'" for member in enum_cls)
+
+    @sa.event.listens_for(column, "after_parent_attach")
+    def _add_check(target: sa.Column[Any], table: sa.Table) -> None:
+        table.append_constraint(
+            sa.CheckConstraint(f"{target.name} IN ({allowed})", name=f"ck_{table.name}_{target.name}")
+        )
+
+    return column
 
 
 def aware_column(*, nullable: bool = False, index: bool = False) -> Any:

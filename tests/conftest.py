@@ -43,7 +43,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database for this worker."""
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"council_test_{_worker()}"
+    # The process id too: several pytest runs may share one server (developers working side by side).
+    name = f"council_test_{_worker()}_{os.getpid()}"
     try:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -35,6 +35,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+@app.callback()
+def main() -> None:
+    """council-cycle — see `council COMMAND --help`. Configuration: COUNCIL_HOME, COUNCIL_DATABASE_URL (README)."""
+
+
 # Command families live in their own modules; each exposes `register(app)`. Add new families to this tuple.
 for _module in (setup,):
     _module.register(app)
+
+
+if __name__ == "__main__":
+    app()
