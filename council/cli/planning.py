@@ -1,0 +1,388 @@
+"""`council plan`, `council meeting pin`, `council tasks` and `council tasks done`.
+
+Each command is one transaction: a bad fiscal year, date, key or rules file is one line on stderr, exit 2, and
+nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import Session, col, select
+
+from council.cli.common import OutputFormat, echo_lines, print_json
+from council.clock import TOKYO, now_utc, today_in_tokyo
+from council.config import get_settings
+from council.errors import InputError
+from council.plan_store import StoreReport, find_meeting, pin_meeting, plan_and_store, require_cycle
+from council.rules import load_rules
+from council.tracking import STATUS_FILTERS, STATUS_LABELS_JA, complete_task, find_task, list_tasks
+from council.wareki import fiscal_year_label, fiscal_year_of, short_date, wareki_date, wareki_datetime, wareki_time
+from models import Lane, Meeting, Organization, Stage, Task
+from models.db import session_scope
+
+MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 2000, 2100  # as the schema allows
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+
+FiscalYearOption = Annotated[
+    int | None,
+    typer.Option("--fy", help="Fiscal year (April–March), e.g. 2026 for 令和8年度. Default: the current one."),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="text or json.")]
+
+
+def check_fiscal_year(fiscal_year: int | None) -> int:
+    if fiscal_year is None:
+        return fiscal_year_of(today_in_tokyo())
+    if not MIN_FISCAL_YEAR <= fiscal_year <= MAX_FISCAL_YEAR:
+        raise InputError(f"--fy {fiscal_year}: a fiscal year between {MIN_FISCAL_YEAR} and {MAX_FISCAL_YEAR}")
+    return fiscal_year
+
+
+def parse_date(text: str) -> date:
+    try:
+        if _DATE.match(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InputError(f"--date {text!r} is not a date YYYY-MM-DD")
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.match(text)
+    if match is None:
+        raise InputError(f"--time {text!r} is not a time HH:MM")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+# ---- text layout ----------------------------------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal uses for `text` (full-width characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def _span(start: date, end: date) -> str:
+    return f"{short_date(start)}～{short_date(end)}"
+
+
+def _fiscal_month_index(day: date) -> int:
+    return MONTHS.index(day.month)
+
+
+def schedule_cells(
+    fiscal_year: int, stages: Sequence[Stage], meetings: Sequence[Meeting]
+) -> dict[int, dict[Lane, list[str]]]:
+    """Per month (April first) and lane, the lines of the source's 年間スケジュール table."""
+    label = fiscal_year_label(fiscal_year)
+    lanes_by_stage = {stage.id: stage.lane for stage in stages}
+    cells: dict[int, dict[Lane, list[str]]] = {month: {Lane.council: [], Lane.other: []} for month in MONTHS}
+    # A stage that is just its meeting (市町村長会議, 県・市町村行政懇談会) shows as the meeting alone, like the source.
+    meeting_titles = {(meeting.stage_id, meeting.title.removeprefix(label)) for meeting in meetings}
+    for stage in stages:
+        if (stage.id, stage.title) in meeting_titles:
+            continue
+        first, last = _fiscal_month_index(stage.start_date), _fiscal_month_index(stage.end_date)
+        cells[MONTHS[first]][stage.lane].append(f"■{stage.title}（{_span(stage.start_date, stage.end_date)}）")
+        for index in range(first + 1, last + 1):
+            cells[MONTHS[index]][stage.lane].append("↓")
+    for meeting in meetings:
+        start, end = meeting.starts_at.astimezone(TOKYO), meeting.ends_at.astimezone(TOKYO)
+        lane = lanes_by_stage.get(meeting.stage_id, Lane.council)
+        title = meeting.title.removeprefix(label)
+        venue = f" {meeting.venue}" if meeting.venue else ""
+        when = f"{short_date(start.date())}{wareki_time(start)}～{wareki_time(end)}"
+        cells[start.month][lane].append(f"◎{title} {when}{venue}")
+    return cells
+
+
+def render_schedule(
+    fiscal_year: int,
+    stages: Sequence[Stage],
+    meetings: Sequence[Meeting],
+    tasks: Sequence[tuple[Task, str | None]],
+    *,
+    explanations: dict[str, str] | None,
+    report: StoreReport | None,
+) -> list[str]:
+    """The year as text: the two-column month table, then the tasks by due date, then (optionally) the reasons."""
+    cells = schedule_cells(fiscal_year, stages, meetings)
+    left_title, right_title = "県・市町村連携推進会議 関係", "その他"
+    left_width = max(
+        [display_width(left_title), *(display_width(line) for c in cells.values() for line in c[Lane.council])]
+    )
+    right_width = max(
+        [display_width(right_title), *(display_width(line) for c in cells.values() for line in c[Lane.other])]
+    )
+    lines = [f"{fiscal_year_label(fiscal_year)}「県・市町村連携推進会議」の年間スケジュール", ""]
+    lines.append(f"{pad('', 5)}│ {pad(left_title, left_width)} │ {right_title}")
+    rule = f"{'─' * 5}┼{'─' * (left_width + 2)}┼{'─' * (right_width + 1)}"
+    lines.append(rule)
+    for month in MONTHS:
+        left, right = cells[month][Lane.council], cells[month][Lane.other]
+        for row in range(max(1, len(left), len(right))):
+            month_label = f"{month}月" if row == 0 else ""
+            left_text = left[row] if row < len(left) else ""
+            right_text = right[row] if row < len(right) else ""
+            lines.append(f"{pad(month_label, 5)}│ {pad(left_text, left_width)} │ {right_text}".rstrip())
+        lines.append(rule)
+    lines.append("※連携推進会議開催前に幹事会を開催（その他必要に応じて開催）")
+    lines += ["", "期限"]
+    due_width = max((display_width(wareki_date(task.due_date)) for task, _ in tasks), default=0)
+    for task, owner in tasks:
+        status = STATUS_LABELS_JA[task.status.value]
+        who = f"  担当: {owner}" if owner else ""
+        due = pad(wareki_date(task.due_date), due_width)
+        lines.append(f"  {due}  {pad(status, 8)} {task.title}  [{task.key}]{who}")
+    if explanations:
+        lines += ["", "日付の根拠 (--explain)"]
+        lines += [f"  {item}: {reason}" for item, reason in explanations.items()]
+    if report is not None:
+        lines += ["", f"保存: {report.summary()}"]
+    return lines
+
+
+# ---- JSON -----------------------------------------------------------------------------------------------------------
+
+
+def plan_payload(
+    fiscal_year: int,
+    stages: Sequence[Stage],
+    meetings: Sequence[Meeting],
+    tasks: Sequence[tuple[Task, str | None]],
+    *,
+    explanations: dict[str, str] | None,
+) -> dict[str, Any]:
+    """`council plan --format json`; with --explain every item also carries its 'explanation'."""
+
+    def explained(kind: str, key: str, item: dict[str, Any]) -> dict[str, Any]:
+        if explanations is not None:
+            item["explanation"] = explanations.get(f"{kind}:{key}")
+        return item
+
+    return {
+        "fiscal_year": fiscal_year,
+        "stages": [
+            explained(
+                "stage",
+                stage.key,
+                {
+                    "id": stage.key,
+                    "title": stage.title,
+                    "start": stage.start_date.isoformat(),
+                    "end": stage.end_date.isoformat(),
+                },
+            )
+            for stage in stages
+        ],
+        "meetings": [
+            explained(
+                "meeting",
+                meeting.key,
+                {
+                    "id": meeting.key,
+                    "kind": meeting.kind.value,
+                    "title": meeting.title,
+                    "start": meeting.starts_at.astimezone(TOKYO).isoformat(),
+                    "end": meeting.ends_at.astimezone(TOKYO).isoformat(),
+                },
+            )
+            for meeting in meetings
+        ],
+        "tasks": [
+            explained(
+                "task",
+                task.key,
+                {
+                    "id": task.key,
+                    "title": task.title,
+                    "due": task.due_date.isoformat(),
+                    "status": task.status.value,
+                    "owner": owner,
+                },
+            )
+            for task, owner in tasks
+        ],
+    }
+
+
+def stored_year(
+    session: Session, cycle_id: int, task_keys: frozenset[str]
+) -> tuple[list[Stage], list[Meeting], list[tuple[Task, str | None]]]:
+    """The stored stages, meetings and planner tasks of a cycle, in schedule order."""
+    stages = list(session.exec(select(Stage).where(Stage.cycle_id == cycle_id).order_by(col(Stage.sort_order))))
+    meetings = list(
+        session.exec(
+            select(Meeting).where(Meeting.cycle_id == cycle_id).order_by(col(Meeting.starts_at), col(Meeting.key))
+        )
+    )
+    tasks: list[tuple[Task, str | None]] = [
+        (task, owner)
+        for task, owner in session.exec(
+            select(Task, Organization.code)
+            .join(Organization, col(Task.owner_id) == col(Organization.id), isouter=True)
+            .where(Task.cycle_id == cycle_id, col(Task.key).in_(task_keys))
+            .order_by(col(Task.due_date), col(Task.key))
+        )
+    ]
+    return stages, meetings, tasks
+
+
+# ---- commands -------------------------------------------------------------------------------------------------------
+
+
+def plan(
+    fiscal_year: Annotated[int, typer.Option("--fy", help="Fiscal year (April–March), e.g. 2026 for 令和8年度.")],
+    output: FormatOption = OutputFormat.text,
+    explain: Annotated[bool, typer.Option("--explain", help="Say why each date was chosen.")] = False,
+) -> None:
+    """Plan the fiscal year from calendar/cycle.yaml and the pinned meetings, store it, and print it."""
+    fiscal_year = check_fiscal_year(fiscal_year)
+    settings = get_settings()
+    rules = load_rules(settings.cycle_file)
+    with session_scope() as session:
+        report = plan_and_store(
+            session,
+            fiscal_year=fiscal_year,
+            rules=rules,
+            now=now_utc(),
+            actor=settings.actor,
+            council_code=settings.council_code,
+        )
+        stages, meetings, tasks = stored_year(session, report.cycle_id, report.plan.task_keys)
+    explanations = report.plan.explanations() if explain else None
+    if output == OutputFormat.json:
+        print_json(plan_payload(fiscal_year, stages, meetings, tasks, explanations=explanations))
+        typer.echo(f"stored: {report.summary()}", err=True)
+    else:
+        echo_lines(render_schedule(fiscal_year, stages, meetings, tasks, explanations=explanations, report=report))
+
+
+def pin(
+    meeting: Annotated[str, typer.Argument(help="Meeting key (e.g. council-1) or numeric id.")],
+    day: Annotated[str, typer.Option("--date", help="The day, YYYY-MM-DD.")],
+    at: Annotated[str | None, typer.Option("--time", help="Start time HH:MM (default: keep the current one).")] = None,
+    fiscal_year: FiscalYearOption = None,
+) -> None:
+    """Pin a meeting to a day (and time) and re-plan what depends on it."""
+    fiscal_year = check_fiscal_year(fiscal_year)
+    pinned_day = parse_date(day)
+    start = parse_time(at) if at is not None else None
+    settings = get_settings()
+    rules = load_rules(settings.cycle_file)
+    with session_scope() as session:
+        report = pin_meeting(
+            session,
+            fiscal_year=fiscal_year,
+            meeting=meeting,
+            day=pinned_day,
+            start=start,
+            rules=rules,
+            now=now_utc(),
+            actor=settings.actor,
+            council_code=settings.council_code,
+        )
+        row = find_meeting(session, require_cycle(session, settings.council_code, fiscal_year), meeting)
+        starts_at = row.starts_at.astimezone(TOKYO)
+        title, key = row.title, row.key
+    typer.echo(f"{title}（{key}）: {wareki_datetime(starts_at)} に固定しました")
+    typer.echo(f"stored: {report.summary()}")
+    for item in report.changed_keys:
+        typer.echo(f"  changed: {item}")
+
+
+def task_payload(fiscal_year: int, views: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "fiscal_year": fiscal_year,
+        "tasks": [
+            {
+                "id": view.key,
+                "number": view.id,
+                "title": view.title,
+                "due": view.due.isoformat(),
+                "status": view.status,
+                "overdue": view.overdue,
+                "owner": view.owner,
+                "stage": view.stage,
+                "meeting": view.meeting,
+                "origin": view.origin,
+                "completed_at": view.completed_at.isoformat() if view.completed_at else None,
+                "completed_by": view.completed_by,
+            }
+            for view in views
+        ],
+    }
+
+
+def tasks(
+    ctx: typer.Context,
+    fiscal_year: FiscalYearOption = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help=f"Only tasks in this state: {'|'.join(STATUS_FILTERS)}.")
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """List the tasks of a planned fiscal year by due date (`council tasks done TASK` marks one done)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    fiscal_year = check_fiscal_year(fiscal_year)
+    today = today_in_tokyo()
+    with session_scope() as session:
+        views = list_tasks(
+            session, fiscal_year=fiscal_year, today=today, status=status, council_code=get_settings().council_code
+        )
+    if output == OutputFormat.json:
+        print_json(task_payload(fiscal_year, views))
+        return
+    lines = [f"{fiscal_year_label(fiscal_year)}のタスク（{wareki_date(today)}現在、{len(views)}件）"]
+    due_width = max((display_width(wareki_date(view.due)) for view in views), default=0)
+    for view in views:
+        state = STATUS_LABELS_JA["overdue" if view.overdue else view.status]
+        owner = f"  担当: {view.owner}" if view.owner else ""
+        due = pad(wareki_date(view.due), due_width)
+        lines.append(f"  {view.id:>5}  {due}  {pad(state, 8)} {view.title}  [{view.key}]{owner}")
+    echo_lines(lines)
+
+
+def done(
+    task: Annotated[str, typer.Argument(help="Task key (e.g. notice:council-1) or numeric id.")],
+    fiscal_year: FiscalYearOption = None,
+) -> None:
+    """Mark a task done (repeating it changes nothing)."""
+    fiscal_year = check_fiscal_year(fiscal_year)
+    settings = get_settings()
+    with session_scope() as session:
+        row = find_task(session, task, fiscal_year=fiscal_year, council_code=settings.council_code)
+        assert row.id is not None
+        was_done = row.completed_at is not None
+        row = complete_task(session, row.id, now=now_utc(), actor=settings.actor)
+        key, title, completed_at = row.key, row.title, row.completed_at
+    assert completed_at is not None
+    when = wareki_datetime(completed_at.astimezone(TOKYO))
+    typer.echo(f"{title}（{key}）: {'既に完了しています' if was_done else '完了にしました'}（{when}）")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
+    meeting_app = typer.Typer(help="Meetings of a planned year.", no_args_is_help=True)
+    meeting_app.command("pin")(pin)
+    app.add_typer(meeting_app, name="meeting")
+    tasks_app = typer.Typer(
+        help="List the tasks of a planned year by due date; `council tasks done TASK` marks one done.",
+        invoke_without_command=True,
+    )
+    tasks_app.callback()(tasks)
+    tasks_app.command("done")(done)
+    app.add_typer(tasks_app, name="tasks")
