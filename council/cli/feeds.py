@@ -1,0 +1,135 @@
+"""`council serve` and `council feeds …`: publish, build static files, and manage private-feed tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from council.cli.common import OutputFormat, print_json, user_errors
+from council.clock import now_utc, today_in_tokyo
+from council.config import get_settings
+from council.feeds import (
+    create_token,
+    feed_url,
+    list_tokens,
+    load_feed_config,
+    publish_feeds,
+    revoke_token,
+    write_feed_file,
+)
+from council.feeds.publish import PublishReport, public_snapshots
+from council.web import create_app, redact_tokens_in_access_log
+from models.db import session_scope
+
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+feeds_app = typer.Typer(
+    help="Calendar feeds (.ics): publish, build static files, private-feed tokens.", no_args_is_help=True
+)
+token_app = typer.Typer(help="Tokens that open a private feed to one subscriber.", no_args_is_help=True)
+feeds_app.add_typer(token_app, name="token")
+
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Public base URL of the server (default: COUNCIL_PUBLIC_BASE_URL)."),
+]
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    refresh: Annotated[float, typer.Option(help="Seconds between checks for newly published feeds.")] = 2.0,
+) -> None:
+    """Serve the published feeds and the subscribe page (GET /feeds/) with uvicorn."""
+    with user_errors():
+        app = create_app(refresh_seconds=refresh)
+    redact_tokens_in_access_log()
+    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+
+
+def _print_report(report: PublishReport) -> None:
+    typer.echo(report.summary())
+    for feed in report.feeds:
+        if feed.changed:
+            typer.echo(f"  changed: {feed.name} ({feed.events} events)")
+    for name in report.removed:
+        typer.echo(f"  removed: {name}")
+
+
+@feeds_app.command("publish")
+def publish(base_url: BaseUrlOption = None) -> None:
+    """Rebuild every feed into the database and COUNCIL_HOME/feeds (unchanged feeds keep bytes and dates)."""
+    with user_errors(), session_scope() as session:
+        report = publish_feeds(session, today=today_in_tokyo(), now=now_utc(), base_url=base_url)
+    _print_report(report)
+
+
+@feeds_app.command("build")
+def build(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the public feeds to (DIR/council.ics …).")],
+    base_url: BaseUrlOption = None,
+) -> None:
+    """Publish, then write the public feeds as static files for any web server (dated by their last change)."""
+    with user_errors(), session_scope() as session:
+        report = publish_feeds(session, today=today_in_tokyo(), now=now_utc(), base_url=base_url)
+        written = [write_feed_file(out, s.name, s.body, s.changed_at) for s in public_snapshots(session)]
+    _print_report(report)
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+@token_app.command("create")
+def token_create(
+    feed: Annotated[str, typer.Option("--feed", help="Private feed name, e.g. org-062014 or secretariat.")],
+    label: Annotated[str, typer.Option("--label", help="Who the token is for (shown in `token list`).")],
+    base_url: BaseUrlOption = None,
+) -> None:
+    """Create a token and print the subscription URL — once: only its hash is kept."""
+    config = load_feed_config()
+    with user_errors(), session_scope() as session:
+        issued = create_token(session, feed=feed, label=label, now=now_utc(), config=config, actor=get_settings().actor)
+    base = base_url or config.public_base_url or LOCAL_BASE_URL
+    typer.echo(f"token {issued.token.id} for {feed} ({issued.token.label}). The URL is shown only now:")
+    typer.echo(feed_url(base, feed, issued.secret))
+
+
+@token_app.command("list")
+def token_list(output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text) -> None:
+    """List tokens (never the tokens themselves: they are not stored)."""
+    with session_scope() as session:
+        tokens = list_tokens(session)
+    rows = [
+        {
+            "id": token.id,
+            "feed": token.feed,
+            "label": token.label,
+            "created_at": token.created_at.isoformat(),
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+        }
+        for token in tokens
+    ]
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("no feed tokens")
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        typer.echo(f"{row['id']}\t{row['feed']}\t{row['label']}\tcreated {row['created_at']}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(metavar="ID", help="Token id from `token list`.")]) -> None:
+    """Revoke a token: its URL gets 404 from the next refresh of the server (a few seconds)."""
+    with user_errors(), session_scope() as session:
+        token = revoke_token(session, token_id=token_id, now=now_utc(), actor=get_settings().actor)
+    revoked = token.revoked_at.isoformat() if token.revoked_at else "?"
+    typer.echo(f"token {token.id} for {token.feed} ({token.label}) revoked at {revoked}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(feeds_app, name="feeds")
