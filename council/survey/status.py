@@ -1,0 +1,194 @@
+"""Who answered, who did not, and who gets a reminder (督促) today.
+
+`select_reminders` is pure: respondents, the reminder steps, what was already sent, a day and a business calendar in;
+the reminders due out. `record_reminders` stores them (unique per survey × organisation × step), so a step is never
+sent twice whatever re-runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, func, select
+
+from council.business_days import BusinessCalendar
+from council.survey.rules import ReminderStep
+from council.survey.store import get_survey, window_for
+from models.enums import OrganizationKind
+from models.organizations import Organization
+from models.survey import ReminderSent, ResponseStatus, Survey, SurveyAnswer, SurveyRespondent
+
+
+@dataclass(frozen=True)
+class RespondentStatus:
+    organization_id: int
+    organization_code: str
+    organization_name: str
+    kind: OrganizationKind
+    status: ResponseStatus  # not_sent / sent / answered / late (= answered after the deadline)
+    opens_on: date
+    deadline: date
+    sent_at: datetime | None
+    answered_at: datetime | None
+    answer_count: int  # current answers
+    reminders: tuple[str, ...]  # reminder steps already sent
+    overdue: bool  # not answered and the deadline has passed
+
+    @property
+    def has_answered(self) -> bool:
+        return self.status in (ResponseStatus.answered, ResponseStatus.late)
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    organization_id: int
+    organization_code: str
+    organization_name: str
+    kind: OrganizationKind
+    step: str
+    due_on: date
+    deadline: date
+
+
+def reminder_due_on(step: ReminderStep, deadline: date, calendar: BusinessCalendar) -> date:
+    """The day a step goes out: `business_days` business days from the deadline (before it when negative)."""
+    return calendar.add_business_days(deadline, step.business_days)
+
+
+def select_reminders(
+    respondents: Iterable[RespondentStatus],
+    steps: Sequence[ReminderStep],
+    already_sent: Collection[tuple[int, str]],
+    today: date,
+    calendar: BusinessCalendar,
+) -> list[ReminderDue]:
+    """The reminders to send on `today`: to each respondent that was sent the request and has not answered, the
+    latest step whose day has come — unless that step was already sent to it. Earlier steps missed (days without a
+    run) are not sent late: one reminder, the current one, is enough."""
+    due: list[ReminderDue] = []
+    ordered = sorted(steps, key=lambda step: step.business_days)
+    for respondent in respondents:
+        if respondent.status != ResponseStatus.sent:
+            continue
+        current = None
+        for step in ordered:
+            due_on = reminder_due_on(step, respondent.deadline, calendar)
+            if due_on <= today:
+                current = (step, due_on)
+        if current is None:
+            continue
+        step, due_on = current
+        if (respondent.organization_id, step.step) in already_sent:
+            continue
+        due.append(
+            ReminderDue(
+                organization_id=respondent.organization_id,
+                organization_code=respondent.organization_code,
+                organization_name=respondent.organization_name,
+                kind=respondent.kind,
+                step=step.step,
+                due_on=due_on,
+                deadline=respondent.deadline,
+            )
+        )
+    return due
+
+
+def respondent_statuses(session: Session, survey: Survey, today: date) -> list[RespondentStatus]:
+    answer_counts = dict(
+        session.exec(
+            select(SurveyAnswer.organization_id, func.count())
+            .where(SurveyAnswer.survey_id == survey.id, col(SurveyAnswer.current).is_(True))
+            .group_by(col(SurveyAnswer.organization_id))
+        ).all()
+    )
+    reminders: dict[int, list[str]] = {}
+    for organization_id, step in session.exec(
+        select(ReminderSent.organization_id, ReminderSent.step)
+        .where(ReminderSent.survey_id == survey.id)
+        .order_by(col(ReminderSent.due_on), col(ReminderSent.id))
+    ).all():
+        reminders.setdefault(organization_id, []).append(step)
+    rows = session.exec(
+        select(SurveyRespondent, Organization)
+        .join(Organization, col(Organization.id) == SurveyRespondent.organization_id)
+        .where(SurveyRespondent.survey_id == survey.id)
+        .order_by(col(Organization.sort_order), col(Organization.code))
+    ).all()
+    statuses = []
+    for respondent, organization in rows:
+        assert organization.id is not None
+        opens_on, deadline = window_for(survey, organization.kind)
+        answered = respondent.status in (ResponseStatus.answered, ResponseStatus.late)
+        statuses.append(
+            RespondentStatus(
+                organization_id=organization.id,
+                organization_code=organization.code,
+                organization_name=organization.name,
+                kind=organization.kind,
+                status=respondent.status,
+                opens_on=opens_on,
+                deadline=deadline,
+                sent_at=respondent.sent_at,
+                answered_at=respondent.answered_at,
+                answer_count=answer_counts.get(organization.id, 0),
+                reminders=tuple(reminders.get(organization.id, ())),
+                overdue=not answered and today > deadline,
+            )
+        )
+    return statuses
+
+
+def survey_status(session: Session, fiscal_year: int, today: date) -> list[RespondentStatus]:
+    """The status of every respondent of the year's survey, municipalities first, in roster order."""
+    return respondent_statuses(session, get_survey(session, fiscal_year), today)
+
+
+def sent_reminders(session: Session, survey: Survey) -> set[tuple[int, str]]:
+    return {
+        (organization_id, step)
+        for organization_id, step in session.exec(
+            select(ReminderSent.organization_id, ReminderSent.step).where(ReminderSent.survey_id == survey.id)
+        ).all()
+    }
+
+
+def due_reminders(
+    session: Session, fiscal_year: int, today: date, calendar: BusinessCalendar, steps: Sequence[ReminderStep]
+) -> list[ReminderDue]:
+    """What `select_reminders` picks today for the year's survey; nothing once the survey is closed."""
+    survey = get_survey(session, fiscal_year)
+    if survey.closed_at is not None:
+        return []
+    return select_reminders(
+        respondent_statuses(session, survey, today), steps, sent_reminders(session, survey), today, calendar
+    )
+
+
+def record_reminders(
+    session: Session, fiscal_year: int, reminders: Iterable[ReminderDue], *, now: datetime
+) -> list[ReminderSent]:
+    """Record reminders as sent; one already recorded for the same step is skipped (returned are the new ones)."""
+    survey = get_survey(session, fiscal_year)
+    assert survey.id is not None
+    existing = sent_reminders(session, survey)
+    recorded = []
+    for reminder in reminders:
+        key = (reminder.organization_id, reminder.step)
+        if key in existing:
+            continue
+        existing.add(key)
+        row = ReminderSent(
+            survey_id=survey.id,
+            organization_id=reminder.organization_id,
+            step=reminder.step,
+            due_on=reminder.due_on,
+            deadline=reminder.deadline,
+            sent_at=now,
+        )
+        session.add(row)
+        recorded.append(row)
+    session.flush()
+    return recorded

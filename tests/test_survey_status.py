@@ -1,0 +1,184 @@
+"""Opening the survey, status per organisation, and reminders (督促): never twice for the same step."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+from survey_support import CALENDAR, FY, ON_TIME, OPENED, Row, csv_bytes, factory, open_small_survey, seed_roster, write
+
+from council.clock import TOKYO
+from council.survey.intake import import_file
+from council.survey.rules import ReminderStep, load_rules
+from council.survey.service import close_survey, mark_sent, open_survey
+from council.survey.status import RespondentStatus, due_reminders, record_reminders, select_reminders, survey_status
+from models import Council, Cycle, Lane, Organization, OrganizationKind, Stage, SurveySection
+from models.db import session_scope
+from models.survey import ReminderSent, ResponseStatus, Survey, SurveyRespondent
+
+STEPS = (ReminderStep("before-3", -3), ReminderStep("after-1", 1), ReminderStep("after-5", 5))
+DEADLINE = date(2026, 6, 23)  # a Tuesday
+
+
+def status(org_id: int, state: ResponseStatus, deadline: date = DEADLINE) -> RespondentStatus:
+    return RespondentStatus(
+        organization_id=org_id,
+        organization_code=f"org-{org_id}",
+        organization_name=f"団体{org_id}",
+        kind=OrganizationKind.municipality,
+        status=state,
+        opens_on=date(2026, 5, 29),
+        deadline=deadline,
+        sent_at=None,
+        answered_at=None,
+        answer_count=0,
+        reminders=(),
+        overdue=False,
+    )
+
+
+RESPONDENTS = [
+    status(1, ResponseStatus.sent),
+    status(2, ResponseStatus.answered),
+    status(3, ResponseStatus.late),
+    status(4, ResponseStatus.not_sent),
+    status(5, ResponseStatus.sent),
+]
+
+
+def picked(today: date, sent: set[tuple[int, str]] | None = None) -> list[tuple[int, str, date]]:
+    return [
+        (r.organization_id, r.step, r.due_on)
+        for r in select_reminders(RESPONDENTS, STEPS, sent or set(), today, CALENDAR)
+    ]
+
+
+def test_reminders_go_to_non_respondents_on_each_steps_business_day() -> None:
+    assert picked(date(2026, 6, 17)) == []
+    assert picked(date(2026, 6, 18)) == [(1, "before-3", date(2026, 6, 18)), (5, "before-3", date(2026, 6, 18))]
+    assert picked(date(2026, 6, 24)) == [(1, "after-1", date(2026, 6, 24)), (5, "after-1", date(2026, 6, 24))]
+    assert picked(date(2026, 6, 30)) == [(1, "after-5", date(2026, 6, 30)), (5, "after-5", date(2026, 6, 30))]
+
+
+def test_a_step_already_sent_is_never_sent_again() -> None:
+    sent = {(1, "before-3"), (5, "before-3")}
+    assert picked(date(2026, 6, 18), sent) == []
+    assert picked(date(2026, 6, 22), sent) == []
+    assert picked(date(2026, 6, 24), sent) == [(1, "after-1", date(2026, 6, 24)), (5, "after-1", date(2026, 6, 24))]
+
+
+def test_after_missed_days_only_the_latest_due_step_goes_out() -> None:
+    assert picked(date(2026, 6, 26)) == [(1, "after-1", date(2026, 6, 24)), (5, "after-1", date(2026, 6, 24))]
+
+
+def test_reminder_days_skip_closed_days() -> None:
+    # deadline Friday 2026-07-17; the Monday after is 海の日 (7/20): after-1 is Tuesday 7/21
+    respondents = [status(1, ResponseStatus.sent, date(2026, 7, 17))]
+    [reminder] = select_reminders(respondents, STEPS, set(), date(2026, 7, 21), CALENDAR)
+    assert (reminder.step, reminder.due_on) == ("after-1", date(2026, 7, 21))
+    assert select_reminders(respondents, STEPS, set(), date(2026, 7, 20), CALENDAR)[0].step == "before-3"
+
+
+@given(
+    today=st.dates(min_value=date(2026, 5, 1), max_value=date(2026, 8, 31)),
+    sent=st.sets(st.tuples(st.integers(1, 5), st.sampled_from([s.step for s in STEPS]))),
+)
+def test_selection_never_repeats_a_sent_step_and_sends_one_per_organisation(
+    today: date, sent: set[tuple[int, str]]
+) -> None:
+    due = select_reminders(RESPONDENTS, STEPS, sent, today, CALENDAR)
+    assert all((r.organization_id, r.step) not in sent for r in due)
+    assert len({r.organization_id for r in due}) == len(due)
+    assert {r.organization_id for r in due} <= {1, 5}
+    assert all(r.due_on <= today for r in due)
+
+
+def test_the_shipped_rules_are_the_documented_steps() -> None:
+    assert load_rules().reminders == STEPS
+
+
+def test_open_survey_uses_the_configured_windows_and_the_roster(engine: Engine) -> None:
+    open_small_survey(engine)
+    with session_scope(engine) as session:
+        survey = session.exec(select(Survey)).one()
+        assert (survey.municipal_opens_on, survey.municipal_closes_on) == (date(2026, 5, 29), date(2026, 6, 23))
+        assert (survey.department_opens_on, survey.department_closes_on) == (date(2026, 6, 7), date(2026, 6, 23))
+        codes = [s.organization_code for s in survey_status(session, FY, date(2026, 6, 1))]
+    assert codes == ["062014", "062022", "062031", "dept-kikaku", "dept-kendo", "dept-norin", "ro-shonai"]
+
+
+def test_open_survey_takes_the_window_from_the_planned_survey_stage(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        seed_roster(session)
+        council = session.exec(select(Council)).one()
+        cycle = Cycle(council_id=council.id, fiscal_year=FY, rules_digest="0" * 64, planned_at=OPENED)
+        session.add(cycle)
+        session.flush()
+        session.add(
+            Stage(
+                cycle_id=cycle.id,
+                key="survey",
+                title="連携課題・ニーズ調査",
+                lane=Lane.council,
+                start_date=date(2026, 4, 6),
+                end_date=date(2026, 4, 30),
+            )
+        )
+        session.flush()
+        survey = open_survey(session, fiscal_year=FY, now=OPENED, calendar=CALENDAR)
+        assert (survey.municipal_opens_on, survey.municipal_closes_on) == (date(2026, 4, 6), date(2026, 4, 30))
+        # 7 business days after Monday 4/6
+        assert (survey.department_opens_on, survey.department_closes_on) == (date(2026, 4, 15), date(2026, 4, 30))
+
+
+def test_open_survey_is_idempotent_and_adds_organisations_joining_the_roster(engine: Engine) -> None:
+    open_small_survey(engine)
+    with session_scope(engine) as session:
+        session.add(Organization(code="062049", kind=OrganizationKind.municipality, name="酒田市", sort_order=3))
+        session.add(Organization(code="dept-old", kind=OrganizationKind.department, name="旧部", active=False))
+        again = open_survey(session, fiscal_year=FY, now=ON_TIME, calendar=CALENDAR)
+        assert again.opened_at == OPENED
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Survey)).one() == 1
+        assert session.exec(select(func.count()).select_from(SurveyRespondent)).one() == 8
+
+
+def test_status_reminders_and_closing_through_the_database(engine: Engine, tmp_path: Path) -> None:
+    open_small_survey(engine)
+    with session_scope(engine) as session:
+        assert mark_sent(session, FY, now=OPENED, organization_codes=["062014", "062022", "dept-kikaku"]) == 3
+        assert mark_sent(session, FY, now=OPENED, organization_codes=["062014"]) == 0
+    import_file(
+        write(tmp_path / "a.csv", csv_bytes(FY, "062022", [Row(SurveySection.policy, "youth")])),
+        now=ON_TIME,
+        session_factory=factory(engine),
+    )
+    rules = load_rules()
+    day = date(2026, 6, 18)
+    with session_scope(engine) as session:
+        due = due_reminders(session, FY, day, CALENDAR, rules.reminders)
+        assert [(r.organization_code, r.step) for r in due] == [("062014", "before-3"), ("dept-kikaku", "before-3")]
+        now = datetime(2026, 6, 18, 9, 0, tzinfo=TOKYO)
+        assert len(record_reminders(session, FY, due, now=now)) == 2
+        assert record_reminders(session, FY, due, now=now) == []  # recorded twice: still once
+        assert due_reminders(session, FY, day, CALENDAR, rules.reminders) == []
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(ReminderSent)).one() == 2
+    with session_scope(engine) as session:
+        statuses = {s.organization_code: s for s in survey_status(session, FY, date(2026, 6, 24))}
+    assert statuses["062014"].status == ResponseStatus.sent
+    assert statuses["062014"].reminders == ("before-3",)
+    assert statuses["062014"].overdue
+    assert (statuses["062022"].status, statuses["062022"].answer_count, statuses["062022"].overdue) == (
+        ResponseStatus.answered,
+        1,
+        False,
+    )
+    assert statuses["062031"].status == ResponseStatus.not_sent
+    with session_scope(engine) as session:
+        close_survey(session, FY, now=datetime(2026, 6, 24, 17, 0, tzinfo=TOKYO))
+        assert due_reminders(session, FY, date(2026, 6, 24), CALENDAR, rules.reminders) == []
