@@ -1,0 +1,206 @@
+"""Building mail: Japanese subjects and file names survive the trip, and no title can add a header."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from council.clock import TOKYO
+from council.delivery.message import (
+    Attachment,
+    MailSettings,
+    attachment_filename,
+    build_message,
+    header_text,
+    mailbox,
+    message_id_for,
+)
+
+NOW = datetime(2026, 6, 1, 9, 30, tzinfo=TOKYO)
+TITLE = "令和8年度第1回県・市町村連携推進会議の開催について（通知）"
+# A message without attachments is one text/plain part, so its transfer encoding is a top-level header.
+EXPECTED_HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-language",
+}
+
+
+def build(
+    subject: str = TITLE,
+    *,
+    display_name: str = "山形市企画担当課長",
+    attachments: tuple[Attachment, ...] = (),
+    body: str = "各市町村企画担当課長 様\n\n本文。\n",
+) -> bytes:
+    message = build_message(
+        sender=MailSettings().sender(),
+        recipient=mailbox("kikaku@062014.example.jp", display_name),
+        subject=subject,
+        body_text=body,
+        attachments=attachments,
+        message_id=message_id_for(7, "0123456789abcdef" * 4, "council.example.jp"),
+        date=NOW,
+    )
+    return message.as_bytes()
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_japanese_subject_is_ascii_on_the_wire_and_decodes_back() -> None:
+    data = build()
+    header_block = data.split(b"\r\n\r\n", 1)[0]
+    assert header_block.isascii()
+    assert b"=?utf-8?b?" in header_block
+    message = parse(data)
+    assert message["Subject"] == TITLE
+    assert message["To"].addresses[0].display_name == "山形市企画担当課長"
+    assert message["From"].addresses[0].addr_spec == "secretariat@council.example.jp"
+
+
+def test_body_is_the_markdown_text() -> None:
+    message = parse(build(body="# 開催通知\n\n各市町村企画担当課長 様\n"))
+    body = message.get_body(("plain",))
+    assert body is not None
+    assert body.get_content_charset() == "utf-8"
+    assert body.get_content().replace("\r\n", "\n") == "# 開催通知\n\n各市町村企画担当課長 様\n"
+
+
+def test_japanese_attachment_names_decode_and_content_is_intact() -> None:
+    attachments = (
+        Attachment.of("令和8年度_第1回会議_開催通知（通知）.docx", b"PK\x03\x04docx"),
+        Attachment.of("開催通知.pdf", b"%PDF-1.7"),
+        Attachment.of("開催通知.html", b"<p>x</p>"),
+    )
+    message = parse(build(attachments=attachments))
+    parts = list(message.iter_attachments())
+    assert [part.get_filename() for part in parts] == [
+        "令和8年度_第1回会議_開催通知（通知）.docx",
+        "開催通知.pdf",
+        "開催通知.html",
+    ]
+    assert [part.get_content_type() for part in parts] == [
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/pdf",
+        "text/html",
+    ]
+    assert [part.get_payload(decode=True) for part in parts] == [b"PK\x03\x04docx", b"%PDF-1.7", b"<p>x</p>"]
+
+
+def test_attachment_filename_uses_rfc2231_on_the_wire() -> None:
+    data = build(attachments=(Attachment.of("開催通知.pdf", b"%PDF"),))
+    assert b"filename*=utf-8''%E9%96%8B%E5%82%AC%E9%80%9A%E7%9F%A5.pdf" in data
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "Meeting\r\nBcc: evil@example.com",
+        "会議\r\nBcc: evil@example.com",
+        "会議\nBcc: evil@example.com",
+        "会議\rBcc: evil@example.com",
+        "会議\u2028Bcc: evil@example.com",
+        "会議\x85Bcc: evil@example.com",
+        "会議\r\n\r\n<script>alert(1)</script>",
+    ],
+)
+def test_a_newline_in_a_title_cannot_add_a_header(hostile: str) -> None:
+    data = build(hostile, display_name=hostile)
+    message = parse(data)
+    assert {key.lower() for key in message} == EXPECTED_HEADERS
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"]
+    assert "\r" not in message["Subject"]
+    assert message["Subject"] == header_text(hostile)
+    for line in data.split(b"\r\n"):
+        assert not line.lower().startswith(b"bcc:")
+
+
+def test_script_in_a_title_is_plain_text_in_the_subject() -> None:
+    message = parse(build("<script>alert('x')</script> 会議"))
+    assert message["Subject"] == "<script>alert('x')</script> 会議"
+
+
+@given(st.text(max_size=200))
+def test_any_title_gives_exactly_the_expected_headers(title: str) -> None:
+    message = parse(build(title, display_name=title))
+    assert {key.lower() for key in message} == EXPECTED_HEADERS
+    assert message["Subject"] == header_text(title)
+
+
+def test_header_text_flattens_controls() -> None:
+    assert header_text(" a\r\n\tb\x00c  ") == "a b c"
+    assert header_text("ｶﾞ") == "ｶﾞ"  # NFC keeps half-width kana as they are
+
+
+def test_attachment_filename_keeps_only_a_base_name() -> None:
+    assert attachment_filename("../../etc/passwd") == "passwd"
+    assert attachment_filename("C:\\temp\\通知.pdf") == "通知.pdf"
+    assert attachment_filename("a\r\nb?.pdf") == "a b_.pdf"
+    assert attachment_filename("...") == "attachment"
+
+
+def test_message_id_is_stable_per_delivery_and_date_is_tokyo() -> None:
+    first = message_id_for(7, "ab" * 32, "council.example.jp")
+    assert first == message_id_for(7, "ab" * 32, "council.example.jp")
+    assert first != message_id_for(8, "ab" * 32, "council.example.jp")
+    message = parse(build())
+    assert message["Message-ID"] == "<council.delivery-7.0123456789ab@council.example.jp>"
+    assert message["Date"] == "Mon, 01 Jun 2026 09:30:00 +0900"
+    assert message["Date"].datetime == NOW
+
+
+def test_date_needs_a_time_zone() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        build_message(
+            sender=MailSettings().sender(),
+            recipient=mailbox("a@example.jp"),
+            subject="x",
+            body_text="x",
+            attachments=(),
+            message_id="<x@example.jp>",
+            date=datetime(2026, 6, 1, 9, 30),
+        )
+    assert build_message(
+        sender=MailSettings().sender(),
+        recipient=mailbox("a@example.jp"),
+        subject="x",
+        body_text="x",
+        attachments=(),
+        message_id="<x@example.jp>",
+        date=datetime(2026, 6, 1, 0, 30, tzinfo=UTC),
+    )["Date"].endswith("+0900")
+
+
+@pytest.mark.parametrize(
+    "address", ["no-at-sign", "a@b", "a b@example.jp", "a@b@example.jp", "山田@example.jp", "x\r\n@example.jp"]
+)
+def test_mailbox_refuses_unusable_addresses(address: str) -> None:
+    with pytest.raises(ValueError, match="not a usable e-mail address"):
+        mailbox(address)
+
+
+def test_mail_settings_from_env() -> None:
+    settings = MailSettings.from_env(
+        {"COUNCIL_MAIL_FROM": "shichoson@pref.example.jp", "COUNCIL_MAIL_FROM_NAME": "山形県市町村課"}
+    )
+    assert settings.sender_address == "shichoson@pref.example.jp"
+    assert settings.message_id_domain == "pref.example.jp"
+    assert str(settings.sender()).endswith("<shichoson@pref.example.jp>")
+    assert MailSettings.from_env({}) == MailSettings()
