@@ -12,9 +12,12 @@ from models.types import aware_column, enum_column
 
 
 class DocumentNumber(SQLModel, table=True):
-    """An issued 文書番号: numbered per fiscal year and never reused, even if its document is superseded."""
+    """An issued 文書番号: numbered per fiscal year and never reused, even if its document is superseded.
 
-    __table_args__ = (sa.UniqueConstraint("fiscal_year", "sequence"), sa.UniqueConstraint("label"))
+    The label is unique within its fiscal year only: a format like 市第{n}号 restarts every April, so 市第1号 of
+    FY2026 and of FY2027 are different numbers (the date beside them tells them apart)."""
+
+    __table_args__ = (sa.UniqueConstraint("fiscal_year", "sequence"), sa.UniqueConstraint("fiscal_year", "label"))
 
     id: int | None = Field(default=None, primary_key=True)
     fiscal_year: int

@@ -1,0 +1,233 @@
+"""What each document says, as plain values: the templates and builders read these and nothing else.
+
+Every text in a context is already one line (see text.one_line) and unescaped; each output format escapes for
+itself (HTML autoescape, Markdown escaping, python-docx's XML). `issue` carries what is fixed when a version is
+issued (文書番号 and date): the content hash is taken with placeholders there, so re-rendering an unchanged
+document on another day changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from models.enums import DocumentKind
+
+PLACEHOLDER_NUMBER = "（文書番号）"
+PLACEHOLDER_DATE = "（発出日）"
+
+KIND_LABELS: dict[DocumentKind, str] = {
+    DocumentKind.notice: "開催通知",
+    DocumentKind.agenda: "次第",
+    DocumentKind.survey_request: "調査依頼",
+    DocumentKind.survey_reminder: "督促",
+    DocumentKind.survey_summary: "調査結果概要",
+    DocumentKind.minutes: "議事概要",
+    DocumentKind.annual_schedule: "年間スケジュール",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Fixed when a version is issued: its 文書番号 (letters only) and its date line."""
+
+    number: str | None
+    date: str
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    addressees: tuple[str, ...]  # '各市町村企画担当課長　様'
+    sender: str
+    seal_note: str
+
+
+@dataclass(frozen=True)
+class ContactBlock:
+    lines: tuple[str, ...]  # 【担当】…, 電話 …, e-mail …
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    title: str
+    tags: str  # '〔新規〕〔企画、県土〕', '（検討中）〔健福〕' …
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    title: str
+    themes: tuple[ThemeLine, ...] = ()
+    material: str | None = None
+
+
+class DocumentContext(Protocol):
+    """What the store needs of any context."""
+
+    kind: ClassVar[DocumentKind]
+    numbered: ClassVar[bool]
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def issue(self) -> Issue: ...
+
+    @property
+    def file_stem(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class NoticeContext:
+    """開催通知."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.notice
+    numbered: ClassVar[bool] = True
+
+    issue: Issue
+    letterhead: Letterhead
+    title: str  # …の開催について（通知）
+    meeting_title: str
+    body: tuple[str, ...]
+    when: str
+    venue: str
+    agenda: tuple[str, ...]
+    other: tuple[str, ...]
+    contact: ContactBlock
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class AgendaContext:
+    """次第."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.agenda
+    numbered: ClassVar[bool] = False
+
+    issue: Issue
+    title: str
+    meeting_title: str
+    when: str
+    venue: str
+    note: str | None  # a 幹事会 says which council meeting it prepares
+    items: tuple[AgendaItem, ...]
+    materials: tuple[str, ...]
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class SurveyRequestContext:
+    """調査依頼."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.survey_request
+    numbered: ClassVar[bool] = True
+
+    issue: Issue
+    letterhead: Letterhead
+    title: str
+    body: tuple[str, ...]
+    sections: tuple[str, ...]  # 施策の連携, 業務の連携, 情報交換・共有／人的交流
+    asked: str
+    periods: tuple[str, ...]
+    deadlines: tuple[str, ...]
+    submission: str
+    contact: ContactBlock
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class ReminderContext:
+    """督促 (sent only to those who have not answered)."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.survey_reminder
+    numbered: ClassVar[bool] = True
+
+    issue: Issue
+    letterhead: Letterhead
+    title: str
+    body: tuple[str, ...]
+    deadline: str
+    submission: str
+    contact: ContactBlock
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    label: str  # 実施時期
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    item: str  # ①若者の定着・回帰関係（移住定住、空き家対策、Uターン等）*
+    count: str
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    heading: str  # （1）施策の連携について
+    rows: tuple[SummaryRow, ...]
+
+
+@dataclass(frozen=True)
+class SurveySummaryContext:
+    """調査結果概要 — the source's 「結果の概要」."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.survey_summary
+    numbered: ClassVar[bool] = False
+
+    issue: Issue
+    title: str
+    overview: tuple[OverviewLine, ...]
+    tables_heading: str
+    tables: tuple[SummaryTable, ...]
+    notes: tuple[str, ...]
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class MinutesContext:
+    """議事概要 — a skeleton the secretariat fills in after the meeting."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.minutes
+    numbered: ClassVar[bool] = False
+
+    issue: Issue
+    title: str
+    meeting_title: str
+    when: str
+    venue: str
+    attendees: tuple[str, ...]
+    secretariat: str
+    items: tuple[AgendaItem, ...]
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class ScheduleMonth:
+    label: str  # 4月
+    council: tuple[str, ...]  # 推進会議関係
+    other: tuple[str, ...]  # その他
+
+
+@dataclass(frozen=True)
+class ScheduleMeeting:
+    title: str
+    when: str
+    venue: str
+
+
+@dataclass(frozen=True)
+class ScheduleContext:
+    """年間スケジュール — the year's plan as the source's two-column month table."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.annual_schedule
+    numbered: ClassVar[bool] = False
+
+    issue: Issue
+    title: str
+    council_column: str  # 県・市町村連携推進会議 関係
+    months: tuple[ScheduleMonth, ...]
+    meetings: tuple[ScheduleMeeting, ...]
+    notes: tuple[str, ...]
+    file_stem: str

@@ -1,0 +1,400 @@
+"""A small council year inserted row by row for the document tests (the planner and the reference loader that fill
+these tables in production are tested on their own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from council.survey.tally import CategoryCount, SurveyTally
+from models import (
+    Body,
+    Contact,
+    Council,
+    Cycle,
+    InitiativeKind,
+    Lane,
+    Meeting,
+    MeetingKind,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Stage,
+    SurveySection,
+    Theme,
+    ThemeOrganization,
+    ThemeStatus,
+)
+from models.survey import Survey
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+FISCAL_YEAR = 2026
+NOW = datetime(2026, 6, 15, 9, 0, tzinfo=TOKYO)  # letters of this test year are dated 令和8年6月15日
+PLANNED_AT = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+
+MUNICIPALITIES = (("062014", "山形市"), ("062022", "米沢市"), ("062031", "鶴岡市"))
+DEPARTMENTS = (
+    ("dept-kikaku", "企画振興部", "企画"),
+    ("dept-kendo", "県土整備部", "県土"),
+    ("dept-norin", "農林水産部", "農林"),
+)
+REGIONAL_OFFICES = (("ro-murayama", "村山総合支庁", "村山"), ("ro-shonai", "庄内総合支庁", "庄内"))
+
+
+@dataclass
+class Seeded:
+    council_id: int
+    cycle_id: int
+    organizations: dict[str, int] = field(default_factory=dict)  # code → id
+    meetings: dict[str, int] = field(default_factory=dict)  # key → id
+    themes: dict[str, int] = field(default_factory=dict)  # code → id
+    stages: dict[str, int] = field(default_factory=dict)  # key → id
+
+
+def tokyo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TOKYO)
+
+
+def seed_year(session: Session, *, survey: bool = True) -> Seeded:
+    council = Council(code="yamagata", name="県・市町村連携推進会議", prefecture="山形県")
+    session.add(council)
+    session.flush()
+    assert council.id is not None
+    cycle = Cycle(council_id=council.id, fiscal_year=FISCAL_YEAR, rules_digest="0" * 64, planned_at=PLANNED_AT)
+    session.add(cycle)
+    session.flush()
+    assert cycle.id is not None
+    seeded = Seeded(council_id=council.id, cycle_id=cycle.id)
+    _roster(session, seeded)
+    _stages(session, seeded)
+    _meetings(session, seeded)
+    _themes(session, seeded)
+    if survey:
+        session.add(
+            Survey(
+                council_id=council.id,
+                fiscal_year=FISCAL_YEAR,
+                municipal_opens_on=date(2026, 5, 29),
+                municipal_closes_on=date(2026, 6, 23),
+                department_opens_on=date(2026, 6, 9),
+                department_closes_on=date(2026, 6, 23),
+                opened_at=tokyo(2026, 5, 29, 9),
+            )
+        )
+    session.flush()
+    return seeded
+
+
+def _organization(
+    session: Session,
+    seeded: Seeded,
+    code: str,
+    kind: OrganizationKind,
+    name: str,
+    *,
+    short_name: str | None = None,
+    municipality_type: str | None = None,
+) -> int:
+    organization = Organization(
+        code=code,
+        kind=kind,
+        name=name,
+        short_name=short_name,
+        municipality_type=municipality_type,
+        sort_order=len(seeded.organizations),
+    )
+    session.add(organization)
+    session.flush()
+    assert organization.id is not None
+    seeded.organizations[code] = organization.id
+    return organization.id
+
+
+def _contact(session: Session, seeded: Seeded, organization_id: int, role: str, title: str, *bodies: Body) -> None:
+    contact = Contact(organization_id=organization_id, role=role, title=title)
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None
+    for body in bodies:
+        session.add(Membership(council_id=seeded.council_id, body=body, contact_id=contact.id))
+
+
+def _roster(session: Session, seeded: Seeded) -> None:
+    for code, name in MUNICIPALITIES:
+        org = _organization(session, seeded, code, OrganizationKind.municipality, name, municipality_type=name[-1])
+        _contact(session, seeded, org, "企画担当課長", f"{name}企画担当課長", Body.council)
+        _contact(session, seeded, org, "市町村長", f"{name}長", Body.roundtable, Body.mayors_meeting)
+    for code, name, short in DEPARTMENTS:
+        org = _organization(session, seeded, code, OrganizationKind.department, name, short_name=short)
+        _contact(session, seeded, org, "主幹課長", f"{name}主幹課長", Body.council)
+        if code == "dept-kikaku":
+            _contact(session, seeded, org, "企画振興部次長", "企画振興部次長", Body.council, Body.secretariat_meeting)
+    for code, name, short in REGIONAL_OFFICES:
+        org = _organization(session, seeded, code, OrganizationKind.regional_office, name, short_name=short)
+        _contact(session, seeded, org, "連携支援室長", f"{name}連携支援室長", Body.council, Body.secretariat_meeting)
+    secretariat = _organization(session, seeded, "secretariat", OrganizationKind.secretariat, "市町村課")
+    _contact(session, seeded, secretariat, "市町村課長", "市町村課長", *Body)
+
+
+STAGES = (
+    ("survey", "連携課題・ニーズ調査", Lane.council, date(2026, 4, 6), date(2026, 4, 30)),
+    ("theme_candidates", "新たな連携テーマ候補に係る検討・調整", Lane.council, date(2026, 5, 7), date(2026, 5, 29)),
+    ("mayors_meeting", "市町村長会議", Lane.other, date(2026, 5, 11), date(2026, 5, 22)),
+    ("first_meeting", "第1回会議", Lane.council, date(2026, 6, 1), date(2026, 7, 31)),
+    (
+        "working_groups",
+        "新たな連携テーマに係る具体的な連携方策の検討",
+        Lane.council,
+        date(2026, 8, 3),
+        date(2026, 9, 30),
+    ),
+    ("roundtable", "県・市町村行政懇談会", Lane.other, date(2026, 10, 1), date(2026, 10, 30)),
+    ("budgeting", "予算計上（必要に応じて）", Lane.council, date(2026, 11, 2), date(2027, 1, 29)),
+    ("second_meeting", "第2回会議", Lane.council, date(2027, 2, 1), date(2027, 3, 19)),
+)
+
+
+def _stages(session: Session, seeded: Seeded) -> None:
+    for order, (key, title, lane, start, end) in enumerate(STAGES):
+        stage = Stage(
+            cycle_id=seeded.cycle_id, key=key, title=title, lane=lane, start_date=start, end_date=end, sort_order=order
+        )
+        session.add(stage)
+        session.flush()
+        assert stage.id is not None
+        seeded.stages[key] = stage.id
+
+
+MEETINGS = (
+    # key, kind, number, title, start, end, venue, prepares, stage
+    (
+        "mayors-meeting",
+        MeetingKind.mayors_meeting,
+        None,
+        "市町村長会議",
+        tokyo(2026, 5, 13, 13, 30),
+        tokyo(2026, 5, 13, 16),
+        "山形県庁 講堂",
+        None,
+        "mayors_meeting",
+    ),
+    (
+        "secretariat-1",
+        MeetingKind.secretariat_meeting,
+        1,
+        "第1回県・市町村連携推進会議幹事会",
+        tokyo(2026, 6, 24, 10),
+        tokyo(2026, 6, 24, 11, 30),
+        "山形県庁 1001会議室",
+        "council-1",
+        "first_meeting",
+    ),
+    (
+        "council-1",
+        MeetingKind.council_meeting,
+        1,
+        "第1回県・市町村連携推進会議",
+        tokyo(2026, 7, 8, 14),
+        tokyo(2026, 7, 8, 16),
+        "山形県庁 講堂",
+        None,
+        "first_meeting",
+    ),
+    (
+        "roundtable",
+        MeetingKind.roundtable,
+        None,
+        "県・市町村行政懇談会",
+        tokyo(2026, 10, 21, 13, 30),
+        tokyo(2026, 10, 21, 15),
+        "山形県庁 講堂",
+        None,
+        "roundtable",
+    ),
+    (
+        "secretariat-2",
+        MeetingKind.secretariat_meeting,
+        2,
+        "第2回県・市町村連携推進会議幹事会",
+        tokyo(2027, 2, 3, 10),
+        tokyo(2027, 2, 3, 11, 30),
+        "山形県庁 1001会議室",
+        "council-2",
+        "second_meeting",
+    ),
+    (
+        "council-2",
+        MeetingKind.council_meeting,
+        2,
+        "第2回県・市町村連携推進会議",
+        tokyo(2027, 2, 17, 14),
+        tokyo(2027, 2, 17, 16),
+        None,
+        None,
+        "second_meeting",
+    ),
+)
+
+
+def _meetings(session: Session, seeded: Seeded) -> None:
+    # Insert prepared meetings first so a 幹事会 can point at them.
+    for key, kind, number, title, start, end, venue, prepares, stage in sorted(
+        MEETINGS, key=lambda row: row[7] is not None
+    ):
+        meeting = Meeting(
+            cycle_id=seeded.cycle_id,
+            stage_id=seeded.stages[stage],
+            prepares_meeting_id=seeded.meetings[prepares] if prepares else None,
+            key=key,
+            kind=kind,
+            number=number,
+            title=title,
+            starts_at=start,
+            ends_at=end,
+            venue=venue,
+            updated_at=PLANNED_AT,
+        )
+        session.add(meeting)
+        session.flush()
+        assert meeting.id is not None
+        seeded.meetings[key] = meeting.id
+
+
+THEMES = (
+    # code, title, section, category, status, initiative, deferred_to, current year, leads
+    (
+        "T2026-01",
+        "ICTの活用促進について",
+        SurveySection.policy,
+        "other",
+        ThemeStatus.candidate,
+        None,
+        None,
+        2026,
+        ("dept-kikaku",),
+    ),
+    (
+        "T2026-02",
+        "災害対応業務の支援体制強化について",
+        SurveySection.operations,
+        "disaster",
+        ThemeStatus.candidate,
+        None,
+        None,
+        2026,
+        ("dept-kendo",),
+    ),
+    (
+        "T2025-03",
+        "これからの自治体病院の運営について",
+        SurveySection.policy,
+        "other",
+        ThemeStatus.under_study,
+        None,
+        None,
+        2026,
+        ("dept-kikaku",),
+    ),
+    (
+        "T2025-04",
+        "買い物支援推進事業",
+        SurveySection.policy,
+        "shopping",
+        ThemeStatus.decided,
+        InitiativeKind.new,
+        None,
+        2026,
+        ("dept-kikaku", "dept-kendo", "dept-norin"),
+    ),
+    (
+        "T2025-05",
+        "専門的・技術的分野の支援充実に向けた対応",
+        SurveySection.operations,
+        "specialist",
+        ThemeStatus.budgeted,
+        InitiativeKind.enhanced,
+        None,
+        2026,
+        ("dept-kendo", "dept-norin"),
+    ),
+    (
+        "T2026-06",
+        "生活排水処理の連携について",
+        SurveySection.operations,
+        "water",
+        ThemeStatus.deferred,
+        None,
+        2027,
+        2026,
+        ("dept-kendo",),
+    ),
+    (
+        "T2026-07",
+        "地域公共交通に係る新たな手法の導入検討",
+        SurveySection.policy,
+        "transport",
+        ThemeStatus.adopted,
+        None,
+        None,
+        2026,
+        ("dept-kikaku", "dept-kendo"),
+    ),
+)
+
+
+def _themes(session: Session, seeded: Seeded) -> None:
+    for code, title, section, category, status, initiative, deferred_to, year, leads in THEMES:
+        theme = Theme(
+            council_id=seeded.council_id,
+            code=code,
+            origin_fiscal_year=int(code[1:5]),
+            current_fiscal_year=year,
+            title=title,
+            section=section,
+            category=category,
+            status=status,
+            initiative_kind=initiative,
+            deferred_to_year=deferred_to,
+            updated_at=PLANNED_AT,
+        )
+        session.add(theme)
+        session.flush()
+        assert theme.id is not None
+        seeded.themes[code] = theme.id
+        for lead in leads:
+            session.add(ThemeOrganization(theme_id=theme.id, organization_id=seeded.organizations[lead], role="lead"))
+
+
+def source_tally(fiscal_year: int = FISCAL_YEAR) -> SurveyTally:
+    """The 2017 results of the source's 「結果の概要」 (municipal counts as printed; departmental ones invented so the
+    `*` marks match)."""
+    policy, operations, exchange = SurveySection.policy, SurveySection.operations, SurveySection.exchange
+    rows = (
+        CategoryCount(policy, "youth", "若者の定着・回帰関係", "（移住定住、空き家対策、Uターン等）", 17, 6, True),
+        CategoryCount(policy, "shopping", "買い物支援関係", "（移動販売車導入、店舗設置支援等）", 8, 3, True),
+        CategoryCount(policy, "transport", "生活交通対策関係", "（バス、鉄道等）", 6, 2, True),
+        CategoryCount(policy, "islands", "離島振興関係", "（飛島の振興）", 1, 1, True),
+        CategoryCount(policy, "tourism", "観光振興関係", "（ジオパーク、インバウンド等）", 16, 4, True),
+        CategoryCount(policy, "childcare", "子育て支援関係", "（貧困、障がい児対策等）", 4, 2, True),
+        CategoryCount(policy, "hilly-areas", "中山間地振興関係", "（地域コミュニティ対策等）", 4, 0, False),
+        CategoryCount(policy, "policy-other", "その他", "（健康づくり関係、地域経済の活性化関係等）", 31, 14, False),
+        CategoryCount(operations, "specialist", "専門的・技術的業務関係", "（税務、文化財等）", 11, 0, False),
+        CategoryCount(operations, "disaster", "災害対応業務関係", "（罹災証明書交付、職員相互派遣等）", 5, 2, True),
+        CategoryCount(operations, "wildlife", "鳥獣被害対策関係", "", 4, 1, True),
+        CategoryCount(operations, "water", "水道事業関係", "（広域化、業務の共同化等）", 17, 2, True),
+        CategoryCount(operations, "operations-other", "その他", "（職員採用関係等）", 31, 1, False),
+        CategoryCount(exchange, "personnel", "人的交流関係", "（人事交流、研修派遣等）", 10, 0, False),
+        CategoryCount(exchange, "information", "情報共有関係", "（県予算・事業の情報等）", 8, 2, True),
+        CategoryCount(exchange, "exchange-other", "その他", "", 0, 0, False),
+    )
+    return SurveyTally(
+        fiscal_year=fiscal_year,
+        rows=rows,
+        municipal_totals={policy: 87, operations: 68, exchange: 18},
+        department_totals={policy: 32, operations: 6, exchange: 2},
+        municipal_respondents=35,
+        department_respondents=17,
+    )

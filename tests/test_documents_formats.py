@@ -1,0 +1,207 @@
+"""The output formats: DOCX read back with python-docx, PDF text extracted with pypdf, and hostile text (a title with
+<script> or a newline) harmless in Markdown, HTML and DOCX."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from documents_seed import NOW, TOKYO, seed_year
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from pypdf import PdfReader
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from council.business_days import BusinessCalendar
+from council.documents.builders import agenda_context, notice_context
+from council.documents.contexts import AgendaItem, Issue, ThemeLine
+from council.documents.docx_builder import build_docx, parse_html
+from council.documents.facts import MeetingFacts, Member
+from council.documents.office import load_office
+from council.documents.pdf_builder import build_pdf
+from council.documents.rendering import render_html, render_markdown
+from council.documents.service import render_meeting_documents
+from council.documents.texts import load_texts
+from models import DocumentKind, Meeting, MeetingKind, OrganizationKind, Theme
+from models.db import session_scope
+
+HOSTILE = "<script>alert('x')</script>\r\n以上\n# 見出し [link](javascript:alert(1)) & *強調*"
+
+
+def _facts(
+    theme_title: str = "買い物支援の推進について", title: str = "令和8年度第1回県・市町村連携推進会議"
+) -> MeetingFacts:
+    members = (
+        Member(OrganizationKind.municipality, "山形市", "企画担当課長", "山形市企画担当課長", 1),
+        Member(OrganizationKind.municipality, "米沢市", "企画担当課長", "米沢市企画担当課長", 2),
+        Member(OrganizationKind.department, "企画振興部", "企画振興部次長", "企画振興部次長", 3),
+    )
+    return MeetingFacts(
+        fiscal_year=2026,
+        key="council-1",
+        kind=MeetingKind.council_meeting,
+        title=title,
+        starts_at=datetime(2026, 7, 8, 14, tzinfo=TOKYO),
+        ends_at=datetime(2026, 7, 8, 16, tzinfo=TOKYO),
+        when="令和8年7月8日（水）14時00分～16時00分",
+        venue="山形県庁 講堂",
+        purpose="新たな連携テーマについて協議・決定します。",
+        items=(
+            AgendaItem(
+                "新たな連携テーマ（案）について", (ThemeLine(theme_title, "〔企画〕"),), "新たな連携テーマ（案）"
+            ),
+        ),
+        members=members,
+        prepares=None,
+    )
+
+
+ISSUE = Issue(number="市第12号", date="令和8年6月15日")
+
+
+@pytest.fixture(scope="module")
+def notice_html() -> str:
+    return render_html(notice_context(_facts(), load_office(), ISSUE, BusinessCalendar()))
+
+
+@pytest.fixture(scope="module")
+def notice_docx(notice_html: str) -> docx.document.Document:
+    data = build_docx(notice_html, title="令和8年度第1回県・市町村連携推進会議の開催について（通知）")
+    return docx.Document(io.BytesIO(data))
+
+
+def _paragraph(document: docx.document.Document, text: str) -> Paragraph:
+    return next(p for p in document.paragraphs if p.text == text)
+
+
+def test_docx_has_the_letter_structure(notice_docx: docx.document.Document) -> None:
+    texts = [p.text for p in notice_docx.paragraphs]
+    title = _paragraph(notice_docx, "令和8年度第1回県・市町村連携推進会議の開催について（通知）")
+    assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert all(run.bold for run in title.runs)
+    assert _paragraph(notice_docx, "記").alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert _paragraph(notice_docx, "以上").alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert _paragraph(notice_docx, "市第12号").alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert _paragraph(notice_docx, "令和8年6月15日").alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert texts.index("市第12号") < texts.index("各市町村企画担当課長　様") < texts.index(title.text)
+    assert texts.index(title.text) < texts.index("記") < texts.index("以上")
+    assert "1　日時　令和8年7月8日（水）14時00分～16時00分" in texts
+    assert "(1) 新たな連携テーマ（案）について" in texts
+    (box,) = notice_docx.tables  # the contact block
+    assert [p.text for p in box.cell(0, 0).paragraphs][:2] == [
+        "担当：みらい企画創造部市町村課 行政支援担当",
+        "電話：023-000-0000",
+    ]
+    section = notice_docx.sections[0]
+    assert section.page_width is not None
+    assert section.page_height is not None
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+
+
+def test_docx_names_the_east_asian_font_and_japanese_language(notice_docx: docx.document.Document) -> None:
+    normal = notice_docx.styles["Normal"].element.rPr
+    assert normal is not None
+    assert normal.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+    assert normal.find(qn("w:lang")).get(qn("w:eastAsia")) == "ja-JP"
+    runs = [run for paragraph in notice_docx.paragraphs for run in paragraph.runs if run.text]
+    assert runs
+    for run in runs:
+        rpr = run._r.rPr
+        assert rpr is not None
+        assert rpr.find(qn("w:rFonts")).get(qn("w:eastAsia")), run.text
+        assert rpr.find(qn("w:lang")).get(qn("w:eastAsia")) == "ja-JP", run.text
+    assert notice_docx.core_properties.language == "ja-JP"
+
+
+def test_hostile_theme_title_is_text_in_every_format() -> None:
+    flat = re.sub(r"\s+", " ", HOSTILE)  # what facts.one_line makes of it (tested below through the database)
+    context = agenda_context(_facts(theme_title=flat), load_texts(), ISSUE)
+    html = render_html(context)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "javascript:alert(1)" in html
+    assert "<a " not in html
+    markdown = render_markdown(context)
+    assert "\\<script\\>" in markdown
+    assert "<script>" not in markdown
+    assert "\\[link\\](javascript" in markdown
+    assert "\\*強調*" in markdown
+    assert not any(line.startswith(("#", "以上")) for line in markdown.splitlines()[1:])
+    document = docx.Document(io.BytesIO(build_docx(html, title=context.title)))
+    assert any("<script>alert('x')</script>" in p.text for p in document.paragraphs)
+
+
+def test_docx_drops_characters_that_xml_forbids() -> None:
+    data = build_docx('<p class="right">市第1号\x0b\x01</p><h1>題\x07名</h1>', title="題\x07名")
+    document = docx.Document(io.BytesIO(data))
+    assert [p.text for p in document.paragraphs] == ["市第1号", "題名"]
+
+
+def test_html_parser_keeps_full_width_spaces_and_collapses_template_whitespace() -> None:
+    root = parse_html("<p>1　日時\n   令和8年</p>")
+    (paragraph,) = [child for child in root.children if not isinstance(child, str)]
+    assert paragraph.children == ["1　日時\n   令和8年"]
+    document = docx.Document(io.BytesIO(build_docx("<p>1　日時\n   令和8年</p>", title="t")))
+    assert document.paragraphs[0].text == "1　日時 令和8年"
+
+
+def test_pdf_carries_the_title_the_date_and_a_japanese_font(notice_html: str) -> None:
+    reader = PdfReader(io.BytesIO(build_pdf(notice_html)))
+    text = "".join(page.extract_text() for page in reader.pages)
+    compact = re.sub(r"\s+", "", text)
+    assert "令和8年度第1回県・市町村連携推進会議の開催について（通知）" in compact
+    assert "令和8年7月8日（水）14時00分" in compact
+    assert "市第12号" in compact
+    fonts: set[str] = set()
+    for page in reader.pages:
+        resources: Any = page["/Resources"]
+        fonts.update(str(font.get_object()["/BaseFont"]) for font in resources["/Font"].values())
+    assert any("IPAex" in name or "NotoS" in name for name in fonts), fonts
+    assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4: 210 mm
+
+
+def test_hostile_titles_from_the_database_are_harmless(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        seeded = seed_year(session, survey=False)
+        theme = session.get(Theme, seeded.themes["T2026-01"])
+        assert theme is not None
+        theme.title = HOSTILE
+        session.add(theme)
+    with session_scope(engine) as session:
+        notice, agenda = render_meeting_documents(
+            session, meeting_key="council-1", fiscal_year=2026, now=NOW, formats=("md", "html", "docx")
+        )
+        assert session.exec(select(Theme.title).where(Theme.code == "T2026-01")).one() == HOSTILE
+    html = agenda.paths["html"].read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 以上 # 見出し" in html
+    markdown = agenda.paths["md"].read_text(encoding="utf-8")
+    assert markdown.count("以上") == 1
+    assert "\n#" not in markdown.split("\n", 1)[1]
+    document = docx.Document(str(agenda.paths["docx"]))
+    assert any(p.text.startswith("・<script>alert('x')</script> 以上 # 見出し") for p in document.paragraphs)
+    assert notice.document.kind == DocumentKind.notice
+
+
+def test_meeting_title_with_a_newline_stays_one_line(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        seeded = seed_year(session, survey=False)
+        meeting = session.get(Meeting, seeded.meetings["council-1"])
+        assert meeting is not None
+        meeting.title = "第1回会議\r\nBcc: someone@example.com"
+        session.add(meeting)
+    with session_scope(engine) as session:
+        (notice,) = render_meeting_documents(
+            session, meeting_key="council-1", fiscal_year=2026, now=NOW, kinds=(DocumentKind.notice,), formats=("md",)
+        )
+    assert notice.document.title == "令和8年度第1回会議 Bcc: someone@example.comの開催について（通知）"
+    assert "\n" not in notice.document.title
+    assert "\r" not in notice.document.title
+    assert Path(notice.markdown).name == "令和8年度第1回会議 Bcc_ someone@example.com_開催通知.md"
