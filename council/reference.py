@@ -207,17 +207,15 @@ def read_reference(reference_dir: Path) -> ReferenceData:
         if kind_name not in {kind.value for kind in OrganizationKind}:
             raise roster.error(("contact_roles", kind_name), f"{kind_name!r} is not an organisation kind")
         for index, entry in enumerate(roles or []):
-            where = ("contact_roles", kind_name, index)
-            role, title = _role_and_title(roster.error, where, entry)
+            role, title = _role_and_title(roster.error, ("contact_roles", kind_name, index), entry)
             for record in organizations:
                 if record.kind == kind_name:
                     contacts[(record.code, role)] = ContactRecord(record.code, role, title.format(name=record.name))
     for index, entry in enumerate(data.get("extra_contacts") or []):
-        where = ("extra_contacts", index)
-        role, title = _role_and_title(roster.error, where, entry)
+        role, title = _role_and_title(roster.error, ("extra_contacts", index), entry)
         code = entry.get("organization")
         if code not in by_code:
-            raise roster.error((*where, "organization"), f"{code!r} is not an organisation code")
+            raise roster.error(("extra_contacts", index, "organization"), f"{code!r} is not an organisation code")
         contacts[(code, role)] = ContactRecord(code, role, title.format(name=by_code[code].name))
 
     memberships: list[MembershipRecord] = []
@@ -232,12 +230,13 @@ def read_reference(reference_dir: Path) -> ReferenceData:
             if not isinstance(selector, dict) or not isinstance(selector.get("role"), str):
                 raise roster.error(where, "needs a role and either kind or organization")
             role = selector["role"]
+            chosen: list[OrganizationRecord]
             if "organization" in selector:
-                chosen = [by_code.get(selector["organization"])]
-                if chosen[0] is None:
+                if selector["organization"] not in by_code:
                     raise roster.error(
                         (*where, "organization"), f"{selector['organization']!r} is not an organisation code"
                     )
+                chosen = [by_code[selector["organization"]]]
             elif "kind" in selector:
                 chosen = [record for record in organizations if record.kind == selector["kind"]]
                 if not chosen:
@@ -245,7 +244,6 @@ def read_reference(reference_dir: Path) -> ReferenceData:
             else:
                 raise roster.error(where, "needs either kind or organization")
             for record in chosen:
-                assert record is not None
                 if (record.code, role) not in contacts:
                     raise roster.error((*where, "role"), f"{record.code} has no contact role {role!r}")
                 memberships.append(MembershipRecord(Body(body_name), record.code, role, selector.get("capacity")))
@@ -389,19 +387,19 @@ def store_reference(session: Session, data: ReferenceData, *, now: datetime, act
             actor=actor,
             key=f"{membership.body.value}/{membership.organization_code}/{membership.role}",
         )
-    for key, row in existing_memberships.items():
-        if key not in wanted:
+    for membership_key, stale in existing_memberships.items():
+        if membership_key not in wanted:
             record_change(
                 session,
                 action="membership.removed",
-                row=row,
-                before=_fields(row, ("body", "contact_id")),
+                row=stale,
+                before=_fields(stale, ("body", "contact_id")),
                 after=None,
                 now=now,
                 actor=actor,
-                key=f"{row.body.value}/{row.contact_id}",
+                key=f"{stale.body.value}/{stale.contact_id}",
             )
-            session.delete(row)
+            session.delete(stale)
             report.removed["membership"] += 1
     session.flush()
     return report

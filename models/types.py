@@ -50,7 +50,7 @@ def enum_type(enum_cls: type[Enum]) -> sa.Enum:
 def enum_column(enum_cls: type[Enum], *, nullable: bool = False, index: bool = False) -> Any:
     """A column holding one of `enum_cls`'s values, checked by the schema with a constraint named
     ck_<table>_<column> (one per column: two columns of the same enum in a table must not share a name)."""
-    column = sa.Column(enum_type(enum_cls), nullable=nullable, index=index)
+    column: sa.Column[Any] = sa.Column(enum_type(enum_cls), nullable=nullable, index=index)
     allowed = ", ".join(f"'{member.value}'" for member in enum_cls)
 
     @sa.event.listens_for(column, "after_parent_attach")

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
-from council.cli import setup
+from council.cli import delivery, documents, feeds, orchestration, planning, setup, survey, themes
 from council.errors import InputError
 
 
 class CouncilGroup(TyperGroup):
     """The root group: turns an InputError raised anywhere below into one line on stderr and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
         except InputError as error:
@@ -42,7 +41,7 @@ def main() -> None:
 
 
 # Command families live in their own modules; each exposes `register(app)`. Add new families to this tuple.
-for _module in (setup,):
+for _module in (setup, planning, delivery, documents, feeds, survey, themes, orchestration):
     _module.register(app)
 
 
