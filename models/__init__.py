@@ -24,10 +24,23 @@ from models.enums import (
     TaskStatus,
     ThemeStatus,
 )
+from models.feeds import FeedItemStamp, FeedSnapshot, FeedToken
+from models.orchestration import Approval, ApprovalDecision, ApprovalStatus, TickRun
 from models.organizations import Contact, Council, Membership, Organization
+from models.survey import (
+    ReminderSent,
+    Survey,
+    SurveyAnswer,
+    SurveyRespondent,
+    SurveySubmission,
+    ThemeSource,
+)
 from models.themes import Theme, ThemeEvent, ThemeOrganization
 
 __all__ = [
+    "Approval",
+    "ApprovalDecision",
+    "ApprovalStatus",
     "AuditEvent",
     "Body",
     "Channel",
@@ -41,6 +54,9 @@ __all__ = [
     "DocumentKind",
     "DocumentNumber",
     "DocumentStatus",
+    "FeedItemStamp",
+    "FeedSnapshot",
+    "FeedToken",
     "InitiativeKind",
     "Lane",
     "Meeting",
@@ -49,14 +65,21 @@ __all__ = [
     "Membership",
     "Organization",
     "OrganizationKind",
+    "ReminderSent",
     "Stage",
     "StageStatus",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyRespondent",
     "SurveySection",
+    "SurveySubmission",
     "Task",
     "TaskOrigin",
     "TaskStatus",
     "Theme",
     "ThemeEvent",
     "ThemeOrganization",
+    "ThemeSource",
     "ThemeStatus",
+    "TickRun",
 ]

@@ -20,9 +20,10 @@ from sqlmodel import SQLModel
 from council.config import reset_settings
 from models.db import engine_for, make_engine, upgrade_to_head
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "COUNCIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+# The session-wide Prefect test server and the flow tests' fixtures (flows/ tests only start it when they use it).
+pytest_plugins = ["prefect_harness"]
+
+POSTGRES_ADMIN_URL = os.environ.get("COUNCIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _worker() -> str:

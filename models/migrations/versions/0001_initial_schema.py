@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 01:10:36.159177
+Create Date: 2026-11-27 01:29:07.329277
 """
 
 from __future__ import annotations
@@ -59,9 +59,53 @@ def upgrade() -> None:
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("issued_at", models.types.AwareDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("fiscal_year", "label"),
         sa.UniqueConstraint("fiscal_year", "sequence"),
-        sa.UniqueConstraint("label"),
     )
+    op.create_table(
+        "feeditemstamp",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("internal_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("content_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("schedule_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("changed_at", models.types.AwareDateTime(), nullable=False),
+        sa.CheckConstraint("sequence >= 0", name="ck_feeditemstamp_sequence"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("uid"),
+    )
+    op.create_table(
+        "feedsnapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("body_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("event_count", sa.Integer(), nullable=False),
+        sa.Column("changed_at", models.types.AwareDateTime(), nullable=False),
+        sa.Column("built_at", models.types.AwareDateTime(), nullable=False),
+        sa.CheckConstraint("event_count >= 0", name="ck_feedsnapshot_event_count"),
+        sa.CheckConstraint("length(name) > 0", name="ck_feedsnapshot_name_nonempty"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "feedtoken",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feed", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("token_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", models.types.AwareDateTime(), nullable=False),
+        sa.Column("revoked_at", models.types.AwareDateTime(), nullable=True),
+        sa.CheckConstraint("length(token_sha256) = 64", name="ck_feedtoken_hash_length"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_sha256"),
+    )
+    with op.batch_alter_table("feedtoken", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_feedtoken_feed"), ["feed"], unique=False)
+
     op.create_table(
         "organization",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,9 +117,8 @@ def upgrade() -> None:
                 "department",
                 "regional_office",
                 "secretariat",
-                name="ck_organizationkind",
+                name="organizationkind",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=False,
@@ -92,6 +135,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "CASE WHEN kind <> 'municipality' THEN 1 = 1 WHEN NOT (length(code) = 6 AND substr(code, 1, 1) BETWEEN '0' AND '9' AND substr(code, 2, 1) BETWEEN '0' AND '9' AND substr(code, 3, 1) BETWEEN '0' AND '9' AND substr(code, 4, 1) BETWEEN '0' AND '9' AND substr(code, 5, 1) BETWEEN '0' AND '9' AND substr(code, 6, 1) BETWEEN '0' AND '9') THEN 1 = 0 ELSE (11 - (6 * CAST(substr(code, 1, 1) AS INTEGER) + 5 * CAST(substr(code, 2, 1) AS INTEGER) + 4 * CAST(substr(code, 3, 1) AS INTEGER) + 3 * CAST(substr(code, 4, 1) AS INTEGER) + 2 * CAST(substr(code, 5, 1) AS INTEGER)) % 11) % 10 = CAST(substr(code, 6, 1) AS INTEGER) END",
             name="ck_organization_municipality_code",
+        ),
+        sa.CheckConstraint(
+            "kind IN ('municipality', 'department', 'regional_office', 'secretariat')", name="ck_organization_kind"
         ),
         sa.CheckConstraint("length(code) > 0", name="ck_organization_code_nonempty"),
         sa.ForeignKeyConstraint(
@@ -131,19 +177,12 @@ def upgrade() -> None:
         sa.Column("fiscal_year", sa.Integer(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "planned",
-                "active",
-                "closed",
-                name="ck_cyclestatus",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("planned", "active", "closed", name="cyclestatus", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("rules_digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("planned_at", models.types.AwareDateTime(), nullable=False),
+        sa.CheckConstraint("status IN ('planned', 'active', 'closed')", name="ck_cycle_status"),
         sa.CheckConstraint("fiscal_year BETWEEN 2000 AND 2100", name="ck_cycle_fiscal_year"),
         sa.ForeignKeyConstraint(
             ["council_id"],
@@ -156,6 +195,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cycle_council_id"), ["council_id"], unique=False)
 
     op.create_table(
+        "survey",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("council_id", sa.Integer(), nullable=False),
+        sa.Column("fiscal_year", sa.Integer(), nullable=False),
+        sa.Column("municipal_opens_on", sa.Date(), nullable=False),
+        sa.Column("municipal_closes_on", sa.Date(), nullable=False),
+        sa.Column("department_opens_on", sa.Date(), nullable=False),
+        sa.Column("department_closes_on", sa.Date(), nullable=False),
+        sa.Column(
+            "status", sa.Enum("open", "closed", name="surveystatus", native_enum=False, length=32), nullable=False
+        ),
+        sa.Column("opened_at", models.types.AwareDateTime(), nullable=False),
+        sa.Column("closed_at", models.types.AwareDateTime(), nullable=True),
+        sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="ck_survey_closed_at"),
+        sa.CheckConstraint("status IN ('open', 'closed')", name="ck_survey_status"),
+        sa.CheckConstraint("department_opens_on <= department_closes_on", name="ck_survey_department_window"),
+        sa.CheckConstraint("municipal_opens_on <= municipal_closes_on", name="ck_survey_municipal_window"),
+        sa.ForeignKeyConstraint(
+            ["council_id"],
+            ["council.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("council_id", "fiscal_year"),
+    )
+    with op.batch_alter_table("survey", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_survey_council_id"), ["council_id"], unique=False)
+
+    op.create_table(
         "theme",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("council_id", sa.Integer(), nullable=False),
@@ -165,15 +232,7 @@ def upgrade() -> None:
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column(
             "section",
-            sa.Enum(
-                "policy",
-                "operations",
-                "exchange",
-                name="ck_surveysection",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("policy", "operations", "exchange", name="surveysection", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -188,30 +247,28 @@ def upgrade() -> None:
                 "decided",
                 "deferred",
                 "dropped",
-                name="ck_themestatus",
+                name="themestatus",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=False,
         ),
         sa.Column(
             "initiative_kind",
-            sa.Enum(
-                "new",
-                "enhanced",
-                name="ck_initiativekind",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("new", "enhanced", name="initiativekind", native_enum=False, length=32),
             nullable=True,
         ),
         sa.Column("deferred_to_year", sa.Integer(), nullable=True),
         sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("updated_at", models.types.AwareDateTime(), nullable=False),
         sa.CheckConstraint("(status = 'deferred') = (deferred_to_year IS NOT NULL)", name="ck_theme_deferred_year"),
+        sa.CheckConstraint("initiative_kind IN ('new', 'enhanced')", name="ck_theme_initiative_kind"),
+        sa.CheckConstraint("section IN ('policy', 'operations', 'exchange')", name="ck_theme_section"),
         sa.CheckConstraint("status <> 'decided' OR initiative_kind IS NOT NULL", name="ck_theme_decided_kind"),
+        sa.CheckConstraint(
+            "status IN ('candidate', 'adopted', 'under_study', 'reported', 'budgeted', 'decided', 'deferred', 'dropped')",
+            name="ck_theme_status",
+        ),
         sa.ForeignKeyConstraint(
             ["council_id"],
             ["council.id"],
@@ -223,6 +280,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_theme_council_id"), ["council_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_theme_current_fiscal_year"), ["current_fiscal_year"], unique=False)
         batch_op.create_index(batch_op.f("ix_theme_status"), ["status"], unique=False)
+
+    op.create_table(
+        "tickrun",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("council_id", sa.Integer(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("started_at", models.types.AwareDateTime(), nullable=False),
+        sa.Column("finished_at", models.types.AwareDateTime(), nullable=True),
+        sa.Column("action_count", sa.Integer(), nullable=False),
+        sa.Column("actions", sa.JSON(), nullable=True),
+        sa.Column("flow_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["council_id"],
+            ["council.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("council_id", "as_of"),
+    )
+    with op.batch_alter_table("tickrun", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tickrun_council_id"), ["council_id"], unique=False)
 
     op.create_table(
         "document",
@@ -238,9 +315,8 @@ def upgrade() -> None:
                 "survey_summary",
                 "minutes",
                 "annual_schedule",
-                name="ck_documentkind",
+                name="documentkind",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=False,
@@ -249,14 +325,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "current",
-                "superseded",
-                name="ck_documentstatus",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("current", "superseded", name="documentstatus", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -264,6 +333,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("directory", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("created_at", models.types.AwareDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('notice', 'agenda', 'survey_request', 'survey_reminder', 'survey_summary', 'minutes', 'annual_schedule')",
+            name="ck_document_kind",
+        ),
+        sa.CheckConstraint("status IN ('current', 'superseded')", name="ck_document_status"),
         sa.ForeignKeyConstraint(
             ["cycle_id"],
             ["cycle.id"],
@@ -289,15 +363,17 @@ def upgrade() -> None:
                 "secretariat_meeting",
                 "mayors_meeting",
                 "roundtable",
-                name="ck_body",
+                name="body",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=False,
         ),
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("capacity", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.CheckConstraint(
+            "body IN ('council', 'secretariat_meeting', 'mayors_meeting', 'roundtable')", name="ck_membership_body"
+        ),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contact.id"],
@@ -314,32 +390,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_membership_council_id"), ["council_id"], unique=False)
 
     op.create_table(
+        "remindersent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("step", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("sent_at", models.types.AwareDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["survey.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("survey_id", "organization_id", "step"),
+    )
+    with op.batch_alter_table("remindersent", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_remindersent_survey_id"), ["survey_id"], unique=False)
+
+    op.create_table(
         "stage",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cycle_id", sa.Integer(), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column(
-            "lane",
-            sa.Enum("council", "other", name="ck_lane", native_enum=False, create_constraint=True, length=32),
-            nullable=False,
-        ),
+        sa.Column("lane", sa.Enum("council", "other", name="lane", native_enum=False, length=32), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "planned",
-                "in_progress",
-                "done",
-                name="ck_stagestatus",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("planned", "in_progress", "done", name="stagestatus", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.CheckConstraint("lane IN ('council', 'other')", name="ck_stage_lane"),
+        sa.CheckConstraint("status IN ('planned', 'in_progress', 'done')", name="ck_stage_status"),
         sa.CheckConstraint("start_date <= end_date", name="ck_stage_window"),
         sa.ForeignKeyConstraint(
             ["cycle_id"],
@@ -350,6 +439,72 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stage", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stage_cycle_id"), ["cycle_id"], unique=False)
+
+    op.create_table(
+        "surveyrespondent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("not_sent", "sent", "answered", "late", name="responsestatus", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("sent_at", models.types.AwareDateTime(), nullable=True),
+        sa.Column("answered_at", models.types.AwareDateTime(), nullable=True),
+        sa.CheckConstraint(
+            "(status IN ('answered', 'late')) = (answered_at IS NOT NULL)", name="ck_surveyrespondent_answered_at"
+        ),
+        sa.CheckConstraint("status IN ('not_sent', 'sent', 'answered', 'late')", name="ck_surveyrespondent_status"),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["survey.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("survey_id", "organization_id"),
+    )
+    with op.batch_alter_table("surveyrespondent", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_surveyrespondent_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_surveyrespondent_survey_id"), ["survey_id"], unique=False)
+
+    op.create_table(
+        "surveysubmission",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("original_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("archive_path", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("received_at", models.types.AwareDateTime(), nullable=False),
+        sa.Column(
+            "outcome",
+            sa.Enum("accepted", "rejected", name="submissionoutcome", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("answer_count", sa.Integer(), nullable=False),
+        sa.CheckConstraint("(outcome = 'rejected') = (error IS NOT NULL)", name="ck_surveysubmission_error"),
+        sa.CheckConstraint("outcome = 'rejected' OR organization_id IS NOT NULL", name="ck_surveysubmission_org"),
+        sa.CheckConstraint("outcome IN ('accepted', 'rejected')", name="ck_surveysubmission_outcome"),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["survey.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("surveysubmission", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_surveysubmission_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_surveysubmission_sha256"), ["sha256"], unique=False)
+        batch_op.create_index(batch_op.f("ix_surveysubmission_survey_id"), ["survey_id"], unique=False)
 
     op.create_table(
         "themeevent",
@@ -368,9 +523,8 @@ def upgrade() -> None:
                 "decided",
                 "deferred",
                 "dropped",
-                name="ck_themestatus",
+                name="themestatus",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=True,
@@ -386,9 +540,8 @@ def upgrade() -> None:
                 "decided",
                 "deferred",
                 "dropped",
-                name="ck_themestatus",
+                name="themestatus",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=False,
@@ -396,6 +549,14 @@ def upgrade() -> None:
         sa.Column("fiscal_year", sa.Integer(), nullable=False),
         sa.Column("comment", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=True),
+        sa.CheckConstraint(
+            "from_status IN ('candidate', 'adopted', 'under_study', 'reported', 'budgeted', 'decided', 'deferred', 'dropped')",
+            name="ck_themeevent_from_status",
+        ),
+        sa.CheckConstraint(
+            "to_status IN ('candidate', 'adopted', 'under_study', 'reported', 'budgeted', 'decided', 'deferred', 'dropped')",
+            name="ck_themeevent_to_status",
+        ),
         sa.ForeignKeyConstraint(
             ["theme_id"],
             ["theme.id"],
@@ -430,22 +591,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("contact_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "channel",
-            sa.Enum("outbox", "smtp", name="ck_channel", native_enum=False, create_constraint=True, length=32),
-            nullable=False,
-        ),
+        sa.Column("channel", sa.Enum("outbox", "smtp", name="channel", native_enum=False, length=32), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "queued",
-                "sent",
-                "failed",
-                name="ck_deliverystatus",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("queued", "sent", "failed", name="deliverystatus", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -453,6 +602,8 @@ def upgrade() -> None:
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("sent_at", models.types.AwareDateTime(), nullable=True),
         sa.Column("updated_at", models.types.AwareDateTime(), nullable=False),
+        sa.CheckConstraint("channel IN ('outbox', 'smtp')", name="ck_delivery_channel"),
+        sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name="ck_delivery_status"),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contact.id"],
@@ -482,9 +633,8 @@ def upgrade() -> None:
                 "council_meeting",
                 "mayors_meeting",
                 "roundtable",
-                name="ck_meetingkind",
+                name="meetingkind",
                 native_enum=False,
-                create_constraint=True,
                 length=32,
             ),
             nullable=False,
@@ -497,21 +647,16 @@ def upgrade() -> None:
         sa.Column("venue", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column(
             "status",
-            sa.Enum(
-                "planned",
-                "confirmed",
-                "held",
-                "cancelled",
-                name="ck_meetingstatus",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("planned", "confirmed", "held", "cancelled", name="meetingstatus", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("pinned", sa.Boolean(), nullable=False),
         sa.Column("updated_at", models.types.AwareDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('secretariat_meeting', 'council_meeting', 'mayors_meeting', 'roundtable')", name="ck_meeting_kind"
+        ),
+        sa.CheckConstraint("status IN ('planned', 'confirmed', 'held', 'cancelled')", name="ck_meeting_status"),
         sa.CheckConstraint("revision >= 0", name="ck_meeting_revision"),
         sa.CheckConstraint("starts_at < ends_at", name="ck_meeting_times"),
         sa.ForeignKeyConstraint(
@@ -533,6 +678,92 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meeting_cycle_id"), ["cycle_id"], unique=False)
 
     op.create_table(
+        "surveyanswer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("submission_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "section",
+            sa.Enum("policy", "operations", "exchange", name="surveysection", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("row_number", sa.Integer(), nullable=False),
+        sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("item", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column(
+            "urgency", sa.Enum("high", "medium", "low", name="urgency", native_enum=False, length=32), nullable=False
+        ),
+        sa.Column("envisioned_form", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("content", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("issues", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("current", sa.Boolean(), nullable=False),
+        sa.Column("replaced_at", models.types.AwareDateTime(), nullable=True),
+        sa.CheckConstraint("section IN ('policy', 'operations', 'exchange')", name="ck_surveyanswer_section"),
+        sa.CheckConstraint("urgency IN ('high', 'medium', 'low')", name="ck_surveyanswer_urgency"),
+        sa.CheckConstraint("current = (replaced_at IS NULL)", name="ck_surveyanswer_current"),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["surveysubmission.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["survey.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("submission_id", "section", "row_number"),
+    )
+    with op.batch_alter_table("surveyanswer", schema=None) as batch_op:
+        batch_op.create_index("ix_surveyanswer_current", ["survey_id", "organization_id", "current"], unique=False)
+        batch_op.create_index(batch_op.f("ix_surveyanswer_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_surveyanswer_submission_id"), ["submission_id"], unique=False)
+
+    op.create_table(
+        "approval",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("flow_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("kinds", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("document_ids", sa.JSON(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "requested",
+                "approved",
+                "changes_requested",
+                "expired",
+                name="approvalstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_at", models.types.AwareDateTime(), nullable=False),
+        sa.Column("decided_at", models.types.AwareDateTime(), nullable=True),
+        sa.Column("decided_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("comment", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.CheckConstraint(
+            "(status IN ('approved', 'changes_requested')) = (decided_at IS NOT NULL)", name="ck_approval_decided_at"
+        ),
+        sa.CheckConstraint(
+            "status IN ('requested', 'approved', 'changes_requested', 'expired')", name="ck_approval_status"
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meeting.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("meeting_id", "flow_run_id"),
+    )
+    with op.batch_alter_table("approval", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_approval_meeting_id"), ["meeting_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_approval_status"), ["status"], unique=False)
+
+    op.create_table(
         "task",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cycle_id", sa.Integer(), nullable=False),
@@ -544,28 +775,17 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "pending",
-                "in_progress",
-                "done",
-                "cancelled",
-                name="ck_taskstatus",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            sa.Enum("pending", "in_progress", "done", "cancelled", name="taskstatus", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column(
-            "origin",
-            sa.Enum("auto", "manual", name="ck_taskorigin", native_enum=False, create_constraint=True, length=32),
-            nullable=False,
-        ),
+        sa.Column("origin", sa.Enum("auto", "manual", name="taskorigin", native_enum=False, length=32), nullable=False),
         sa.Column("completed_at", models.types.AwareDateTime(), nullable=True),
         sa.Column("completed_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("flow_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("updated_at", models.types.AwareDateTime(), nullable=False),
         sa.CheckConstraint("(status = 'done') = (completed_at IS NOT NULL)", name="ck_task_completed_when_done"),
+        sa.CheckConstraint("origin IN ('auto', 'manual')", name="ck_task_origin"),
+        sa.CheckConstraint("status IN ('pending', 'in_progress', 'done', 'cancelled')", name="ck_task_status"),
         sa.ForeignKeyConstraint(
             ["cycle_id"],
             ["cycle.id"],
@@ -591,11 +811,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_task_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_task_status"), ["status"], unique=False)
 
+    op.create_table(
+        "themesource",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("theme_id", sa.Integer(), nullable=False),
+        sa.Column("answer_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answer_id"],
+            ["surveyanswer.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"],
+            ["theme.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("theme_id", "answer_id"),
+    )
+    with op.batch_alter_table("themesource", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_themesource_answer_id"), ["answer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_themesource_theme_id"), ["theme_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("themesource", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_themesource_theme_id"))
+        batch_op.drop_index(batch_op.f("ix_themesource_answer_id"))
+
+    op.drop_table("themesource")
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_task_status"))
         batch_op.drop_index(batch_op.f("ix_task_owner_id"))
@@ -603,6 +848,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_task_cycle_id"))
 
     op.drop_table("task")
+    with op.batch_alter_table("approval", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_approval_status"))
+        batch_op.drop_index(batch_op.f("ix_approval_meeting_id"))
+
+    op.drop_table("approval")
+    with op.batch_alter_table("surveyanswer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_surveyanswer_submission_id"))
+        batch_op.drop_index(batch_op.f("ix_surveyanswer_organization_id"))
+        batch_op.drop_index("ix_surveyanswer_current")
+
+    op.drop_table("surveyanswer")
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_cycle_id"))
 
@@ -620,10 +876,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_themeevent_theme_id"))
 
     op.drop_table("themeevent")
+    with op.batch_alter_table("surveysubmission", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_surveysubmission_survey_id"))
+        batch_op.drop_index(batch_op.f("ix_surveysubmission_sha256"))
+        batch_op.drop_index(batch_op.f("ix_surveysubmission_organization_id"))
+
+    op.drop_table("surveysubmission")
+    with op.batch_alter_table("surveyrespondent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_surveyrespondent_survey_id"))
+        batch_op.drop_index(batch_op.f("ix_surveyrespondent_organization_id"))
+
+    op.drop_table("surveyrespondent")
     with op.batch_alter_table("stage", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stage_cycle_id"))
 
     op.drop_table("stage")
+    with op.batch_alter_table("remindersent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_remindersent_survey_id"))
+
+    op.drop_table("remindersent")
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_membership_council_id"))
         batch_op.drop_index(batch_op.f("ix_membership_contact_id"))
@@ -633,12 +904,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_document_cycle_id"))
 
     op.drop_table("document")
+    with op.batch_alter_table("tickrun", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tickrun_council_id"))
+
+    op.drop_table("tickrun")
     with op.batch_alter_table("theme", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_theme_status"))
         batch_op.drop_index(batch_op.f("ix_theme_current_fiscal_year"))
         batch_op.drop_index(batch_op.f("ix_theme_council_id"))
 
     op.drop_table("theme")
+    with op.batch_alter_table("survey", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_council_id"))
+
+    op.drop_table("survey")
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cycle_council_id"))
 
@@ -652,6 +931,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_organization_kind"))
 
     op.drop_table("organization")
+    with op.batch_alter_table("feedtoken", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feedtoken_feed"))
+
+    op.drop_table("feedtoken")
+    op.drop_table("feedsnapshot")
+    op.drop_table("feeditemstamp")
     op.drop_table("documentnumber")
     op.drop_table("council")
     with op.batch_alter_table("auditevent", schema=None) as batch_op:

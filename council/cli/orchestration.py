@@ -1,0 +1,262 @@
+"""`council survey kickoff`, `council approve`, `council status`, `council tick`, `council simulate`: the commands that
+run or answer the Prefect flows (flows/).
+
+The flows are imported inside the commands that run them: importing Prefect costs about a second, which the other
+commands of the CLI should not pay.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+import typer
+
+from council.approvals import waiting_approval
+from council.cli.common import OutputFormat, echo_lines, print_json
+from council.cli.survey import survey_app
+from council.clock import now_utc, today_in_tokyo
+from council.config import get_settings, reset_settings
+from council.errors import InputError
+from council.status import YearStatus, payload, year_status
+from council.survey.store import council_id_for
+from council.wareki import fiscal_year_label, fiscal_year_of, wareki_date
+from models.db import engine_for, get_engine, session_scope, upgrade_to_head
+
+FiscalYear = Annotated[int, typer.Option("--fy", help="Fiscal year, e.g. 2026 (= 令和8年度).")]
+OptionalFiscalYear = Annotated[
+    int | None, typer.Option("--fy", help="Fiscal year, e.g. 2026 (= 令和8年度). Default: the current one.")
+]
+
+
+def _parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of {text!r} is not a date YYYY-MM-DD") from None
+
+
+# ------------------------------------------------------------------------------------------------- survey kickoff
+
+
+def kickoff(
+    fy: FiscalYear,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Act as on this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Start the year's survey now: open it, send the 調査依頼 and the forms, create the response tasks (the same
+    flow as the `survey-kickoff` deployment; safe to repeat)."""
+    from flows.local import local_prefect
+    from flows.survey import survey_kickoff
+
+    day = _parse_day(as_of)
+    with local_prefect(get_settings().home, quiet=True):
+        report = survey_kickoff(fy, as_of=day)
+    delivery = report.delivery
+    typer.echo(
+        f"{fiscal_year_label(fy)} 調査開始: 対象 {report.respondents} 団体、依頼文書 {report.request_document_id}、"
+        f"送信 {delivery.sent} 件（送信済 {delivery.already_sent} 件、未送付 {delivery.not_delivered} 件）"
+    )
+    if not report.completed:
+        typer.echo("some recipients do not have the request yet: see `council deliveries` and run it again", err=True)
+        raise typer.Exit(code=1)
+
+
+# ------------------------------------------------------------------------------------------------- approve
+
+
+def approve(
+    meeting: Annotated[str, typer.Argument(help="The meeting whose documents wait, e.g. council-1.")],
+    fy: OptionalFiscalYear = None,
+    comment: Annotated[str | None, typer.Option("--comment", help="Why, or what to change.")] = None,
+    reject: Annotated[bool, typer.Option("--reject", help="Request changes instead of approving.")] = False,
+) -> None:
+    """Answer the approval that a prepare-meeting run waits for (approve, or --reject to request changes)."""
+    from prefect.exceptions import NotPausedError, ObjectNotFound
+    from prefect.flow_runs import resume_flow_run
+
+    from council.approvals import expire
+    from flows.local import local_prefect
+
+    settings = get_settings()
+    year = fy if fy is not None else fiscal_year_of(today_in_tokyo())
+    with session_scope() as session:
+        approval = waiting_approval(session, council_id=council_id_for(session), fiscal_year=year, meeting_key=meeting)
+        run_id = approval.flow_run_id
+    answer = {"decision": "request_changes" if reject else "approve", "comment": comment, "approver": settings.actor}
+    with local_prefect(settings.home, quiet=True):
+        try:
+            resume_flow_run(UUID(run_id), run_input=answer)
+        except (NotPausedError, ObjectNotFound):
+            with session_scope() as session:
+                row = waiting_approval(
+                    session, council_id=council_id_for(session), fiscal_year=year, meeting_key=meeting
+                )
+                expire(session, row, now=now_utc(), actor=settings.actor, reason="the waiting flow run is gone")
+            raise InputError(
+                f"the flow run {run_id} that asked for approval is no longer waiting; the request is closed and the "
+                f"next tick prepares {meeting} again (or run the prepare-meeting flow)"
+            ) from None
+    typer.echo(f"{meeting}: {'changes requested' if reject else 'approved'} (flow run {run_id} resumes)")
+
+
+# ------------------------------------------------------------------------------------------------- status
+
+
+def status(
+    fy: OptionalFiscalYear = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Judge overdue as on this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Where the year stands: stages with progress, meetings, overdue tasks, each organisation's survey status."""
+    today = _parse_day(as_of) or today_in_tokyo()
+    year = fy if fy is not None else fiscal_year_of(today)
+    with session_scope() as session:
+        result = year_status(session, fiscal_year=year, today=today)
+    if output == OutputFormat.json:
+        print_json(payload(result))
+    else:
+        echo_lines(status_lines(result))
+
+
+def status_lines(result: YearStatus) -> list[str]:
+    lines = [
+        f"{fiscal_year_label(result.fiscal_year)}（{wareki_date(result.as_of)}現在）cycle {result.cycle_status}, "
+        f"last tick {result.last_tick.isoformat() if result.last_tick else '-'}",
+        "",
+        "stages:",
+    ]
+    lines += [
+        f"  {s.key:<18} {s.status:<12} {s.start.isoformat()}..{s.end.isoformat()}  "
+        f"tasks {s.tasks_closed}/{s.tasks_total} ({s.progress:.0%})  {s.title}"
+        for s in result.stages
+    ]
+    lines += ["", "meetings:"]
+    lines += [
+        f"  {m.key:<16} {m.status:<10} {m.starts_at[:16].replace('T', ' ')}  rev {m.revision}"
+        f"{'  (waiting for approval: council approve ' + m.key + ')' if m.awaiting_approval else ''}  {m.title}"
+        for m in result.meetings
+    ]
+    lines += ["", "tasks: " + ", ".join(f"{name} {count}" for name, count in result.tasks.items())]
+    if result.overdue:
+        lines += ["overdue:"] + [
+            f"  {t.due.isoformat()} (+{t.days_overdue}d) {t.key}  {t.title}" for t in result.overdue
+        ]
+    if result.survey_status is not None:
+        answered = sum(1 for r in result.respondents if r.status in ("answered", "late"))
+        lines += ["", f"survey ({result.survey_status}): {answered}/{len(result.respondents)} answered"]
+        for r in result.respondents:
+            reminders = f"  reminders {','.join(r.reminders)}" if r.reminders else ""
+            overdue = "  OVERDUE" if r.overdue else ""
+            lines.append(
+                f"  {r.code:<14} {r.status:<9} deadline {r.deadline.isoformat()}  answers {r.answers:>2}"
+                f"{reminders}{overdue}  {r.name}"
+            )
+    lines += [
+        "",
+        "documents: " + (", ".join(f"{k} {v}" for k, v in result.documents.items()) or "none"),
+        "deliveries: " + (", ".join(f"{k} {v}" for k, v in result.deliveries.items()) or "none"),
+        f"feeds: {result.feeds}",
+    ]
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------- tick
+
+
+def tick_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The day to tick (YYYY-MM-DD); default today.")] = None,
+    fy: OptionalFiscalYear = None,
+) -> None:
+    """Do whatever is due today (the same flow as the daily `tick` deployment; safe to repeat)."""
+    from flows.local import local_prefect
+    from flows.tick import tick
+
+    day = _parse_day(as_of)
+    with local_prefect(get_settings().home, quiet=True):
+        report = tick(as_of=day, fiscal_year=fy)
+    caught_up = f", catching up {report.missed_days} day(s) without a tick" if report.missed_days else ""
+    typer.echo(f"tick {report.as_of.isoformat()}: {len(report.performed)} action(s){caught_up}")
+    for label in report.performed:
+        typer.echo(f"  {label}")
+
+
+# ------------------------------------------------------------------------------------------------- simulate
+
+
+def _start_over() -> None:
+    """--fresh: remove this installation's data (the embedded SQLite database and COUNCIL_HOME's folders)."""
+    settings = get_settings()
+    url = sa.engine.make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise InputError("--fresh only removes an embedded SQLite database; use an empty database instead")
+    engine_for(settings.database_url).dispose()
+    if url.database:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{url.database}{suffix}").unlink(missing_ok=True)
+    for folder in ("documents", "outbox", "feeds", "inbox", "archive", "simulation", "prefect"):
+        shutil.rmtree(settings.home / folder, ignore_errors=True)
+    reset_settings()
+
+
+def simulate(
+    fy: FiscalYear,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over: remove the database and COUNCIL_HOME's data.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic answers and decisions.")] = 1,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's log lines too.")] = False,
+) -> None:
+    """Run a whole fiscal year through the real flows on a simulated clock (synthetic answers, default decisions)
+    on the embedded defaults, and print a summary. Running it again changes nothing; --fresh starts over."""
+    from council.simulation import install
+    from flows.local import local_prefect
+    from flows.simulation import simulate_year
+
+    if fresh:
+        _start_over()
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(get_engine())
+    with session_scope() as session:
+        installed = install(session, reference_dir=settings.reference_dir, now=now_utc(), actor=settings.actor)
+    typer.echo(installed)
+
+    def progress(day: date, acted: list[str]) -> None:
+        people = f"  ({len(acted)} by people)" if acted else ""
+        typer.echo(f"  ticked {day.isoformat()}{people}")
+
+    with local_prefect(settings.home, quiet=not verbose):
+        result = simulate_year(fy, seed=seed, on_day=progress)
+    if not result.ticked:
+        typer.echo(f"{fiscal_year_label(fy)}: already simulated to its close; nothing to do (--fresh starts over)")
+    echo_lines(simulation_summary(result.status, settings.home))
+
+
+def simulation_summary(result: YearStatus, home: Path) -> list[str]:
+    done = sum(1 for s in result.stages if s.status == "done")
+    answered = sum(1 for r in result.respondents if r.status in ("answered", "late"))
+    return [
+        f"{fiscal_year_label(result.fiscal_year)}: cycle {result.cycle_status}",
+        f"  stages done: {done}/{len(result.stages)}",
+        f"  meetings held: {sum(1 for m in result.meetings if m.status == 'held')}/{len(result.meetings)}",
+        f"  survey: {answered}/{len(result.respondents)} answered",
+        "  documents: " + ", ".join(f"{k} {v}" for k, v in result.documents.items()),
+        "  deliveries: " + ", ".join(f"{k} {v}" for k, v in result.deliveries.items()),
+        f"  feeds: {result.feeds}",
+        "  tasks: " + ", ".join(f"{k} {v}" for k, v in result.tasks.items()),
+        f"  everything is under {home}",
+    ]
+
+
+def register(app: typer.Typer) -> None:
+    survey_app.command("kickoff")(kickoff)  # the survey family owns the `survey` group; kickoff joins it
+    app.command("approve")(approve)
+    app.command("status")(status)
+    app.command("tick")(tick_command)
+    app.command("simulate")(simulate)

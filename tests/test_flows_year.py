@@ -1,0 +1,96 @@
+"""A whole fiscal year through the real flows: `council simulate --fy 2026` on a fresh database, then again."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel, func, select
+from typer.testing import CliRunner
+
+from council.cli.main import app
+from models import (
+    Cycle,
+    CycleStatus,
+    Delivery,
+    DeliveryStatus,
+    Document,
+    DocumentStatus,
+    Meeting,
+    MeetingStatus,
+    Stage,
+    StageStatus,
+    Task,
+    TaskStatus,
+    Theme,
+    ThemeStatus,
+)
+from models.db import session_scope
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_server")]
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with session_scope(engine) as session:
+        return {
+            table.name: session.exec(select(func.count()).select_from(table)).one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def test_a_simulated_year_runs_every_stage_and_a_second_run_changes_nothing(
+    council_home: Path, sqlite_engine: Engine
+) -> None:
+    result = CliRunner().invoke(app, ["simulate", "--fy", "2026", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "stages done: 8/8" in result.output
+
+    with session_scope(sqlite_engine) as session:
+        assert session.exec(select(Cycle.status)).one() == CycleStatus.closed
+        assert set(session.exec(select(Stage.status)).all()) == {StageStatus.done}
+        assert set(session.exec(select(Meeting.status)).all()) == {MeetingStatus.held}
+        tasks = session.exec(select(Task)).all()
+        documents = session.exec(select(Document).where(Document.status == DocumentStatus.current)).all()
+        deliveries = Counter(session.exec(select(Delivery.status)).all())
+        themes = Counter(session.exec(select(Theme.status)).all())
+    assert [t.key for t in tasks if t.status in (TaskStatus.pending, TaskStatus.in_progress)] == []
+    cancelled = [t.key for t in tasks if t.status == TaskStatus.cancelled]
+    assert all(key.startswith("survey-response:") for key in cancelled)
+    assert all(t.completed_by and t.completed_at for t in tasks if t.status == TaskStatus.done)
+    assert all(
+        t.flow_run_id for t in tasks if t.status == TaskStatus.done and (t.completed_by or "").startswith("flow:")
+    )
+
+    kinds = Counter(document.kind.value for document in documents)
+    assert kinds["notice"] == kinds["agenda"] == kinds["minutes"] == 5  # every meeting but the mayors'
+    assert kinds["survey_request"] == kinds["survey_summary"] == kinds["annual_schedule"] == 1
+    assert kinds["survey_reminder"] >= 1
+    assert set(deliveries) == {DeliveryStatus.sent}
+    assert len(list((council_home / "outbox").rglob("*.eml"))) == deliveries[DeliveryStatus.sent]
+
+    assert themes[ThemeStatus.decided] > 0
+    assert not {ThemeStatus.candidate, ThemeStatus.adopted, ThemeStatus.under_study} & set(themes)
+
+    feeds = sorted((council_home / "feeds").glob("*.ics"))
+    assert feeds
+    summaries = set()
+    for path in feeds:
+        calendar = Calendar.from_ical(path.read_bytes())
+        summaries |= {str(event.get("SUMMARY")) for event in calendar.walk("VEVENT")}
+    assert any("第1回県・市町村連携推進会議" in summary for summary in summaries)
+
+    before = row_counts(sqlite_engine)
+    files_before = sorted(
+        p.relative_to(council_home) for p in council_home.rglob("*") if p.is_file() and "prefect" not in p.parts
+    )
+    again = CliRunner().invoke(app, ["simulate", "--fy", "2026", "--seed", "3"])
+    assert again.exit_code == 0, again.output
+    assert "nothing to do" in again.output
+    assert row_counts(sqlite_engine) == before
+    files_after = sorted(
+        p.relative_to(council_home) for p in council_home.rglob("*") if p.is_file() and "prefect" not in p.parts
+    )
+    assert files_after == files_before
