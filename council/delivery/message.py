@@ -21,9 +21,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from council.clock import TOKYO
@@ -109,6 +110,27 @@ def message_id_for(delivery_id: int, content_hash: str, domain: str) -> str:
     return f"<council.delivery-{delivery_id}.{content_hash[:12]}@{header_text(domain, limit=100)}>"
 
 
+class _SubjectEncodingPolicy(EmailPolicy):
+    """policy.SMTP, except that a non-ASCII Subject is written as whole UTF-8 encoded-words by email.header.Header.
+
+    CPython's own folder can drop the space at a fold between two encoded-words (a title ending '𐀀 ¡' arrived as
+    '𐀀¡'); Header keeps every space inside the encoded text, so the subject decodes to exactly what was sent."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "subject" and not str(value).isascii():
+            encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+            return f"{name}: {encoded}{self.linesep}"
+        return str(super().fold(name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "subject" and not str(value).isascii():
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP_POLICY = _SubjectEncodingPolicy(linesep="\r\n")
+
+
 def build_message(
     *,
     sender: Address,
@@ -123,7 +145,7 @@ def build_message(
     Japanese file name as an RFC 2231 parameter, the subject as UTF-8 encoded-words, Date in Asia/Tokyo."""
     if date.tzinfo is None:
         raise ValueError("the Date of a message needs a time zone")
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = header_text(subject)
