@@ -16,6 +16,7 @@ from prefect import flow, task
 from sqlmodel import Session
 
 from council.config import get_settings
+from council.delivery.service import PERSONAL_DIR
 from council.documents.service import render_survey_reminder, render_survey_request, render_survey_summary
 from council.survey.intake import process_inbox
 from council.survey.service import build_forms, close_survey, mark_sent, open_survey, survey_tally
@@ -143,8 +144,9 @@ def render_request_task(fiscal_year: int, as_of: date | None) -> tuple[int, int]
     with session_scope() as session:
         rendered = render_survey_request(session, fiscal_year=fiscal_year, now=clock.now)
         survey = get_survey(session, fiscal_year)
-        forms_dir = get_settings().home / rendered.document.directory / "forms"
-        forms = build_forms(session, survey, forms_dir)
+        # Each organisation's own form goes with its mail only (council.delivery: <document>/personal/<code>/).
+        forms_dir = get_settings().home / rendered.document.directory / PERSONAL_DIR
+        forms = build_forms(session, survey, forms_dir, per_respondent=True)
         assert rendered.document.id is not None
         document_id = rendered.document.id
     checkpoint("survey-kickoff:rendered")

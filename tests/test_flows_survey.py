@@ -8,6 +8,8 @@ import shutil
 import time
 from collections.abc import Callable
 from datetime import date
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from uuid import UUID
 
@@ -91,6 +93,22 @@ def events_named(name: str, attempts: int = 50) -> list[object]:
     return []
 
 
+def assert_each_mail_carries_only_its_own_form(files: list[Path]) -> None:
+    """The 調査依頼 goes to everyone with the letter; each organisation's mail also carries its own pre-filled form."""
+    forms_seen = 0
+    for path in files:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        names = [part.get_filename() or "" for part in message.iter_attachments()]
+        forms = [name for name in names if name.endswith(".xlsx")]
+        assert any(name.endswith(".pdf") for name in names), names
+        assert len(forms) == 1, (path.name, names)
+        assert forms[0].startswith(f"survey-{FY}-"), forms
+        code = forms[0].removeprefix(f"survey-{FY}-").removesuffix(".xlsx")
+        assert path.name.startswith(f"{code}-"), (code, path.name)
+        forms_seen += 1
+    assert forms_seen == len(files) > 40
+
+
 def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqlite_engine: Engine) -> None:
     report = survey_kickoff(FY, as_of=KICKOFF_DAY)
     after = counts(sqlite_engine)
@@ -112,7 +130,9 @@ def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqli
     assert opened.flow_run_id
     assert done_event.flow_run_id == opened.flow_run_id
     assert statuses == {ResponseStatus.sent}
-    assert {t.due_date for t in response_tasks(sqlite_engine)} <= {date(2026, 4, 30)}
+    # The deadline is the planner's survey:deadline (survey length after survey:open), not the stage's last day.
+    assert {t.due_date for t in response_tasks(sqlite_engine)} == {date(2026, 4, 22)}
+    assert_each_mail_carries_only_its_own_form(outbox_files(flow_world))
     _, progress = read_artifact_data(f"survey-{FY}-progress")
     assert progress == 0.0
     _, recipients = read_artifact_data(f"survey-{FY}-recipients")
@@ -223,14 +243,14 @@ def test_reminders_go_to_those_who_have_not_answered_once_per_step(flow_world: P
     survey_intake(FY, as_of=date(2026, 4, 10))
     before = counts(sqlite_engine)["sent"]
 
-    report = survey_reminders(FY, as_of=date(2026, 4, 27))  # 3 business days before the 4/30 deadline
+    report = survey_reminders(FY, as_of=date(2026, 4, 17))  # 3 business days before the 4/22 deadline
 
     assert report.reminded
     assert not any(code.startswith("062014:") for code in report.reminded)
     assert {code.split(":")[1] for code in report.reminded} == {"before-3"}
     sent = counts(sqlite_engine)["sent"] - before
     assert sent == len(report.reminded)
-    again = survey_reminders(FY, as_of=date(2026, 4, 27))
+    again = survey_reminders(FY, as_of=date(2026, 4, 17))
     assert again.reminded == ()
     assert counts(sqlite_engine)["sent"] - before == sent
 

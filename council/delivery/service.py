@@ -153,25 +153,49 @@ def _markdown_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+PERSONAL_DIR = "personal"
+
+
 @dataclass(frozen=True)
 class DocumentContent:
-    """What a message carries: the Markdown as the text body, every other rendered file as an attachment."""
+    """What a message carries: the Markdown as the text body, every other rendered file as an attachment, and the
+    files meant for one organisation only (e.g. its pre-filled survey form), keyed by organisation code."""
 
     body_text: str
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    personal: dict[str, tuple[Attachment, ...]] = field(default_factory=dict)
+
+    def attachments_for(self, organization_code: str) -> tuple[Attachment, ...]:
+        return self.attachments + self.personal.get(organization_code, ())
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
 
 
 def load_document_content(home: Path, document: Document) -> DocumentContent:
+    """The document version's files: `<directory>/*` for everyone, `<directory>/personal/<org code>/*` only for the
+    recipients of that organisation."""
     folder = home / document.directory
     if not folder.is_dir():
         raise InputError("the document's folder is missing: render it again", file=str(folder))
-    files = sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
+    files = _files(folder)
     markdown = [path for path in files if path.suffix.lower() == ".md"]
     if not markdown:
         raise InputError("no Markdown (.md) rendering to use as the mail body", file=str(folder))
     body = markdown[0].read_text(encoding="utf-8")
     attachments = tuple(Attachment.of(path.name, path.read_bytes()) for path in files if path.suffix.lower() != ".md")
-    return DocumentContent(body_text=body, attachments=attachments)
+    personal_root = folder / PERSONAL_DIR
+    personal = (
+        {
+            code_dir.name: tuple(Attachment.of(path.name, path.read_bytes()) for path in _files(code_dir))
+            for code_dir in sorted(personal_root.iterdir())
+            if code_dir.is_dir()
+        }
+        if personal_root.is_dir()
+        else {}
+    )
+    return DocumentContent(body_text=body, attachments=attachments, personal=personal)
 
 
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -342,7 +366,7 @@ def deliver_document(
                 recipient=mailbox(recipient.email, recipient.display_name),
                 subject=document.title,
                 body_text=content.body_text,
-                attachments=content.attachments,
+                attachments=content.attachments_for(recipient.organization_code),
                 message_id=message_id,
                 date=now,
             )

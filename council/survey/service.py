@@ -16,20 +16,24 @@ from council.survey.rules import SurveyRules, Window, load_rules
 from council.survey.store import RESPONDENT_KINDS, council_id_for, find_survey, get_survey, tally_inputs
 from council.survey.tally import SurveyTally, tally_answers
 from council.survey.taxonomy import Taxonomy, load_taxonomy
-from models.cycle import Cycle, Stage
+from models.cycle import Cycle, Stage, Task
 from models.organizations import Organization
 from models.survey import ResponseStatus, Survey, SurveyRespondent, SurveyStatus
 
 SURVEY_STAGE_KEY = "survey"
+OPEN_TASK_KEY = "survey:open"
+DEADLINE_TASK_KEY = "survey:deadline"
 
 
 def survey_windows(
     session: Session, council_id: int, fiscal_year: int, calendar: BusinessCalendar, rules: SurveyRules
 ) -> tuple[Window, Window]:
-    """(municipal, departmental) windows: from the cycle's `survey` stage when planned, else the configured ones.
+    """(municipal, departmental) windows: from the planned cycle when there is one, else the configured ones.
 
-    With the stage, departments and regional offices open `department_opens_after_business_days` later (never after
-    the deadline) and share the municipalities' deadline, as in the source (5/29 and 6/7, both to 6/23)."""
+    The planned window opens on the `survey:open` task's day and closes on the `survey:deadline` task's day (the
+    planner's survey length inside the `survey` stage); without those tasks, the stage's bounds. Departments and
+    regional offices open `department_opens_after_business_days` later (never after the deadline) and share the
+    municipalities' deadline, as in the source (5/29 and 6/7, both to 6/23)."""
     stage = session.exec(
         select(Stage)
         .join(Cycle, col(Cycle.id) == Stage.cycle_id)
@@ -37,10 +41,15 @@ def survey_windows(
     ).first()
     if stage is None:
         return rules.municipal_window.in_fiscal_year(fiscal_year), rules.department_window.in_fiscal_year(fiscal_year)
-    department_opens = min(
-        calendar.add_business_days(stage.start_date, rules.department_opens_after_business_days), stage.end_date
-    )
-    return Window(stage.start_date, stage.end_date), Window(department_opens, stage.end_date)
+    due = {
+        task.key: task.due_date
+        for task in session.exec(
+            select(Task).where(Task.cycle_id == stage.cycle_id, col(Task.key).in_((OPEN_TASK_KEY, DEADLINE_TASK_KEY)))
+        )
+    }
+    opens, deadline = due.get(OPEN_TASK_KEY, stage.start_date), due.get(DEADLINE_TASK_KEY, stage.end_date)
+    department_opens = min(calendar.add_business_days(opens, rules.department_opens_after_business_days), deadline)
+    return Window(opens, deadline), Window(department_opens, deadline)
 
 
 def open_survey(
@@ -134,11 +143,23 @@ def mark_sent(
     return changed
 
 
-def build_forms(session: Session, survey: Survey, out_dir: Path, *, taxonomy: Taxonomy | None = None) -> list[Path]:
-    """One pre-filled answer form per respondent in `out_dir` (survey-<fy>-<code>.xlsx), stamped with the survey's
-    opening time so that building again gives the same bytes."""
+def build_forms(
+    session: Session, survey: Survey, out_dir: Path, *, taxonomy: Taxonomy | None = None, per_respondent: bool = False
+) -> list[Path]:
+    """One pre-filled answer form per respondent (survey-<fy>-<code>.xlsx), stamped with the survey's opening time so
+    that building again gives the same bytes. In `out_dir` itself, or with `per_respondent` in `out_dir/<code>/`
+    (the layout delivery attaches to that organisation's mail only)."""
     respondents = [FormRespondent(code=org.code, name=org.name) for org in respondents_of(session, survey)]
-    return write_forms(survey.fiscal_year, respondents, taxonomy or load_taxonomy(), out_dir, stamp=survey.opened_at)
+    chosen = taxonomy or load_taxonomy()
+    if not per_respondent:
+        return write_forms(survey.fiscal_year, respondents, chosen, out_dir, stamp=survey.opened_at)
+    return [
+        path
+        for respondent in respondents
+        for path in write_forms(
+            survey.fiscal_year, [respondent], chosen, out_dir / respondent.code, stamp=survey.opened_at
+        )
+    ]
 
 
 def survey_tally(session: Session, fiscal_year: int, *, taxonomy: Taxonomy | None = None) -> SurveyTally:
