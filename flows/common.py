@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import runtime
 from prefect.artifacts import (
@@ -25,6 +25,7 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -158,10 +159,16 @@ def delivery_channel(environ: Mapping[str, str] | None = None) -> Channel:
         raise InputError(f"{value!r} is not outbox or smtp", field=CHANNEL_SETTING) from None
 
 
+def load_secret(block_name: str) -> str:
+    """The value of a Prefect Secret block (COUNCIL_SMTP_PASSWORD_BLOCK): credentials stay in Prefect, not in env."""
+    secret = cast("Secret[str]", Secret.load(block_name, _sync=True))  # type: ignore[call-arg]  # sync_compatible switch
+    return str(secret.get())
+
+
 def open_transport() -> Transport:
     """The configured channel's transport; the caller closes it. Tests replace this to inject failures."""
     channel = delivery_channel()
-    smtp = SmtpSettings.from_env() if channel is Channel.smtp else None
+    smtp = SmtpSettings.from_env(secret_resolver=load_secret) if channel is Channel.smtp else None
     return transport_for(channel, outbox_root=get_settings().outbox_dir, smtp=smtp)
 
 
