@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.errors import InputError, NotFoundError
-from models import Approval, ApprovalDecision, ApprovalStatus, Cycle, Meeting
+from council.meetings import find_meeting_of_year
+from models import Approval, ApprovalDecision, ApprovalStatus, Meeting
 
 APPROVAL_SETTING = "COUNCIL_APPROVAL"
 _ON = frozenset({"on", "1", "true", "yes"})
@@ -106,13 +107,7 @@ def expire(session: Session, approval: Approval, *, now: datetime, actor: str, r
 
 def waiting_approval(session: Session, *, council_id: int, fiscal_year: int, meeting_key: str) -> Approval:
     """The open request of a meeting; NotFoundError when nothing waits for an answer."""
-    meeting = session.exec(
-        select(Meeting)
-        .join(Cycle, col(Cycle.id) == Meeting.cycle_id)
-        .where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year, Meeting.key == meeting_key)
-    ).first()
-    if meeting is None:
-        raise NotFoundError(f"no meeting {meeting_key!r} in fiscal year {fiscal_year}")
+    meeting = find_meeting_of_year(session, council_id=council_id, fiscal_year=fiscal_year, meeting_key=meeting_key)
     approval = session.exec(
         select(Approval)
         .where(Approval.meeting_id == meeting.id, Approval.status == ApprovalStatus.requested)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.errors import NotFoundError
+from council.plan_store import find_cycle, find_meeting
 from council.themes import transition
 from council.tracking import complete_task
 from models import (
@@ -60,14 +61,11 @@ class MeetingRecord:
 
 
 def find_meeting_of_year(session: Session, *, council_id: int, fiscal_year: int, meeting_key: str) -> Meeting:
-    meeting = session.exec(
-        select(Meeting)
-        .join(Cycle, col(Cycle.id) == Meeting.cycle_id)
-        .where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year, Meeting.key == meeting_key)
-    ).first()
-    if meeting is None:
+    """A meeting of a council's fiscal year by key; NotFoundError when the year or the meeting is not there."""
+    cycle = find_cycle(session, council_id, fiscal_year)
+    if cycle is None:
         raise NotFoundError(f"no meeting {meeting_key!r} in fiscal year {fiscal_year}")
-    return meeting
+    return find_meeting(session, cycle, meeting_key)
 
 
 def complete_tasks(

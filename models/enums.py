@@ -28,6 +28,15 @@ class MeetingKind(StrEnum):
     roundtable = "roundtable"
 
 
+# The body whose members a meeting of each kind is for (its notice's addressees, its calendar's audience).
+BODY_OF_MEETING_KIND: dict[MeetingKind, Body] = {
+    MeetingKind.council_meeting: Body.council,
+    MeetingKind.secretariat_meeting: Body.secretariat_meeting,
+    MeetingKind.mayors_meeting: Body.mayors_meeting,
+    MeetingKind.roundtable: Body.roundtable,
+}
+
+
 class MeetingStatus(StrEnum):
     planned = "planned"
     confirmed = "confirmed"

@@ -32,6 +32,7 @@ from models import (
     Organization,
     OrganizationKind,
 )
+from models.enums import BODY_OF_MEETING_KIND
 from models.survey import ResponseStatus, Survey, SurveyRespondent
 
 # Roles as the source document names them; the reference loader may add more (those already on the roster are
@@ -110,11 +111,9 @@ _BODY_GROUPS: dict[RecipientGroup, Body] = {
     RecipientGroup.roundtable: Body.roundtable,
 }
 
+_GROUP_OF_BODY: dict[Body, RecipientGroup] = {body: group for group, body in _BODY_GROUPS.items()}
 MEETING_BODIES: dict[MeetingKind, RecipientGroup] = {
-    MeetingKind.council_meeting: RecipientGroup.council,
-    MeetingKind.secretariat_meeting: RecipientGroup.secretariat_meeting,
-    MeetingKind.mayors_meeting: RecipientGroup.mayors_meeting,
-    MeetingKind.roundtable: RecipientGroup.roundtable,
+    kind: _GROUP_OF_BODY[body] for kind, body in BODY_OF_MEETING_KIND.items()
 }
 
 # Who gets a document of each kind when its subject is not a meeting (or no group was named).

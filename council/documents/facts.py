@@ -20,19 +20,22 @@ from council.documents.texts import DocumentTexts, ItemSpec, ThemeSelection
 from council.errors import InputError, NotFoundError
 from council.wareki import fiscal_year_label, wareki_date
 from models.cycle import Cycle, Meeting, Stage
-from models.enums import Body, InitiativeKind, Lane, MeetingKind, MeetingStatus, OrganizationKind, ThemeStatus
+from models.enums import (
+    BODY_OF_MEETING_KIND,
+    Body,
+    InitiativeKind,
+    Lane,
+    MeetingKind,
+    MeetingStatus,
+    OrganizationKind,
+    ThemeStatus,
+)
 from models.organizations import Contact, Council, Membership, Organization
 from models.survey import Survey
 from models.themes import Theme, ThemeOrganization
 
 # Documents are issued for the meetings the secretariat convenes; the 市町村長会議 is convened by others.
 DOCUMENTED_MEETING_KINDS = (MeetingKind.council_meeting, MeetingKind.secretariat_meeting, MeetingKind.roundtable)
-BODY_OF_MEETING = {
-    MeetingKind.council_meeting: Body.council,
-    MeetingKind.secretariat_meeting: Body.secretariat_meeting,
-    MeetingKind.mayors_meeting: Body.mayors_meeting,
-    MeetingKind.roundtable: Body.roundtable,
-}
 KIND_ORDER = {
     OrganizationKind.municipality: 0,
     OrganizationKind.department: 1,
@@ -211,7 +214,7 @@ def meeting_facts(
         venue=one_line(meeting.venue or "") or "（調整中）",
         purpose=purpose,
         items=items,
-        members=load_members(session, council.id, BODY_OF_MEETING[meeting.kind]),
+        members=load_members(session, council.id, BODY_OF_MEETING_KIND[meeting.kind]),
         prepares=prepares,
     )
 

@@ -21,16 +21,10 @@ from zoneinfo import ZoneInfo
 from council.feeds.config import FeedConfig
 from council.ical import EventStatus, FeedEvent, FeedSpec, Organizer, build_feed
 from council.wareki import fiscal_year_bounds, fiscal_year_label, fiscal_year_of, wareki_date, wareki_time
-from models.enums import Body, MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
+from models.enums import BODY_OF_MEETING_KIND, Body, MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 
 PUBLIC_MEETING_KINDS = frozenset({MeetingKind.council_meeting, MeetingKind.mayors_meeting, MeetingKind.roundtable})
 PUBLIC_STAGE_KEYS = frozenset({"survey"})
-MEETING_BODY: dict[MeetingKind, Body] = {
-    MeetingKind.council_meeting: Body.council,
-    MeetingKind.secretariat_meeting: Body.secretariat_meeting,
-    MeetingKind.mayors_meeting: Body.mayors_meeting,
-    MeetingKind.roundtable: Body.roundtable,
-}
 MEETING_CATEGORY: dict[MeetingKind, str] = {
     MeetingKind.council_meeting: "連携推進会議",
     MeetingKind.secretariat_meeting: "幹事会",
@@ -263,7 +257,7 @@ def _meeting_item(directory: Directory, meeting: MeetingRecord) -> FeedItem:
     start = meeting.starts_at.astimezone(zone)
     end = meeting.ends_at.astimezone(zone)
     status = MEETING_EVENT_STATUS[meeting.status]
-    body = MEETING_BODY[meeting.kind]
+    body = BODY_OF_MEETING_KIND[meeting.kind]
     lines = []
     if status is EventStatus.cancelled:
         lines.append("※この会議は中止となりました。")
