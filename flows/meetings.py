@@ -12,12 +12,16 @@ and once the minutes are due sends them and completes their task.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+from uuid import UUID
 
 from prefect import flow, task
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run, suspend_flow_run
+from prefect.client.orchestration import get_client
+from prefect.exceptions import FlowPauseTimeout, NotPausedError, ObjectNotFound
+from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from sqlmodel import Session, col, select
 
@@ -358,3 +362,23 @@ def record_meeting(
         minutes_sent=minutes_sent,
         completed_tasks=tuple(done),
     )
+
+
+def resume_waiting_run(run_id: UUID, answer: dict[str, Any], *, settle_seconds: float = 30.0) -> bool:
+    """Resume the paused or suspended prepare-meeting run with the secretariat's answer; False when that run is gone.
+
+    A run records its approval request first and pauses right after, so an answer can arrive in between: a run that
+    is still running gets `settle_seconds` to reach its pause before it is given up."""
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        try:
+            resume_flow_run(run_id, run_input=answer)
+            return True
+        except ObjectNotFound:
+            return False
+        except NotPausedError:
+            with get_client(sync_client=True) as client:
+                state = client.read_flow_run(run_id).state
+            if state is None or state.is_final() or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)

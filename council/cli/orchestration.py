@@ -77,11 +77,9 @@ def approve(
     reject: Annotated[bool, typer.Option("--reject", help="Request changes instead of approving.")] = False,
 ) -> None:
     """Answer the approval that a prepare-meeting run waits for (approve, or --reject to request changes)."""
-    from prefect.exceptions import NotPausedError, ObjectNotFound
-    from prefect.flow_runs import resume_flow_run
-
     from council.approvals import expire
     from flows.local import local_prefect
+    from flows.meetings import resume_waiting_run
 
     settings = get_settings()
     year = fy if fy is not None else fiscal_year_of(today_in_tokyo())
@@ -90,9 +88,7 @@ def approve(
         run_id = approval.flow_run_id
     answer = {"decision": "request_changes" if reject else "approve", "comment": comment, "approver": settings.actor}
     with local_prefect(settings.home, quiet=True):
-        try:
-            resume_flow_run(UUID(run_id), run_input=answer)
-        except (NotPausedError, ObjectNotFound):
+        if not resume_waiting_run(UUID(run_id), answer):
             with session_scope() as session:
                 row = waiting_approval(
                     session, council_id=council_id_for(session), fiscal_year=year, meeting_key=meeting
