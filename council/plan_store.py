@@ -6,8 +6,10 @@ Re-planning semantics:
 - a pinned meeting, and one that is confirmed, held or cancelled, keeps its day and time (see `stored_pins`);
 - a meeting whose time or venue changes gets `revision += 1` (the feed's SEQUENCE); its status is never touched;
 - a task that is done or cancelled keeps its due date and status; an open task follows the plan;
-- tasks the planner did not derive (origin manual, or keys outside the rules' task list, such as the survey flow's
-  `survey-response:<org>`) are never changed or deleted;
+- an open task the planner derived (origin `planned`) that the rules no longer derive (a meeting task's `kinds`
+  narrowed, a task removed from cycle.yaml) is cancelled, not deleted: its history stays;
+- tasks the planner did not derive (origin `auto`, made by a flow such as the survey's `survey-response:<org>`, or
+  `manual`) are never changed, cancelled or deleted;
 - every insert and update writes an AuditEvent with the values before and after.
 """
 
@@ -258,7 +260,7 @@ class _Writer:
                     key=task.key,
                     owner_id=owner.id if owner else None,
                     status=TaskStatus.pending,
-                    origin=TaskOrigin.auto,
+                    origin=TaskOrigin.planned,
                     updated_at=self.now,
                     **wanted,
                 )
@@ -266,7 +268,7 @@ class _Writer:
                 created.append((row, {"key": task.key, "owner_id": row.owner_id, "status": row.status, **wanted}))
                 self.added(f"task:{task.key}")
                 continue
-            if row.origin != TaskOrigin.auto or row.status in CLOSED_TASK_STATUSES:
+            if row.origin != TaskOrigin.planned or row.status in CLOSED_TASK_STATUSES:
                 # A person's task, or one already closed: the plan no longer speaks for it.
                 self.report.unchanged += 1
                 continue
@@ -284,6 +286,24 @@ class _Writer:
         self.session.flush()
         for row, values in created:
             self.audit("task.planned", row, row.key, None, values)
+        self.cancel_obsolete_tasks(set(keys))
+
+    def cancel_obsolete_tasks(self, planned_keys: set[str]) -> None:
+        """Open planner tasks that the rules no longer derive are cancelled (kept, with their history)."""
+        obsolete = self.session.exec(
+            select(Task).where(
+                Task.cycle_id == self.cycle.id,
+                Task.origin == TaskOrigin.planned,
+                col(Task.status).not_in(CLOSED_TASK_STATUSES),
+                col(Task.key).not_in(planned_keys),
+            )
+        ).all()
+        for row in obsolete:
+            before = {"status": row.status}
+            row.status, row.updated_at = TaskStatus.cancelled, self.now
+            self.audit("task.obsolete", row, row.key, before, {"status": row.status})
+            self.changed(f"task:{row.key}")
+        self.session.flush()
 
 
 def store_plan(

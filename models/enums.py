@@ -71,7 +71,8 @@ class TaskStatus(StrEnum):
 
 
 class TaskOrigin(StrEnum):
-    auto = "auto"  # derived by the planner; re-planning may move its due date
+    planned = "planned"  # derived by the planner from calendar/cycle.yaml: re-planning moves it, or cancels it
+    auto = "auto"  # created by a flow (e.g. one survey-response task per respondent); the planner leaves it alone
     manual = "manual"  # added by the secretariat; the planner never touches it
 
 

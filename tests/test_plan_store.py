@@ -99,7 +99,7 @@ def test_first_store_adds_every_row_with_an_audit_event(engine: Engine, council_
         secretariat = session.exec(select(Organization).where(Organization.code == "secretariat")).one()
         tasks = session.exec(select(Task)).all()
         assert {task.owner_id for task in tasks} == {secretariat.id}
-        assert {(task.status, task.origin) for task in tasks} == {(TaskStatus.pending, TaskOrigin.auto)}
+        assert {(task.status, task.origin) for task in tasks} == {(TaskStatus.pending, TaskOrigin.planned)}
         meetings = {meeting.key: meeting for meeting in session.exec(select(Meeting))}
         assert meetings["secretariat-1"].prepares_meeting_id == meetings["council-1"].id
         assert meetings["council-2"].prepares_meeting_id is None
@@ -284,6 +284,49 @@ def test_tasks_the_planner_did_not_derive_are_never_touched(engine: Engine, coun
         )
         assert rows["notice:council-1-extra"].updated_at == T0
         assert rows["minutes:council-1"].due_date == date(2026, 7, 31)
+
+
+def test_tasks_the_rules_no_longer_derive_are_cancelled_and_kept(
+    engine: Engine, council_id: int, tmp_path: Any
+) -> None:
+    with Session(engine) as session:
+        plan_2026(session)
+        cycle = session.exec(select(Cycle)).one()
+        assert cycle.id is not None
+        done = session.exec(select(Task).where(Task.key == "notice:secretariat-1")).one()
+        done.status, done.completed_at = TaskStatus.done, T0
+        session.add(
+            Task(
+                cycle_id=cycle.id, key="survey-response:062014", title="回答", due_date=date(2026, 4, 22), updated_at=T0
+            )
+        )
+        session.commit()
+    # The rules stop deriving 開催通知 tasks for 幹事会 (a meeting task's `kinds` narrowed).
+    text = (data_dir("calendar") / "cycle.yaml").read_text(encoding="utf-8")
+    narrowed = text.replace(
+        "    before: notice\n    kinds: [secretariat_meeting, council_meeting, roundtable]",
+        "    before: notice\n    kinds: [council_meeting, roundtable]",
+    )
+    assert narrowed != text
+    path = tmp_path / "cycle.yaml"
+    path.write_text(narrowed, encoding="utf-8")
+    with Session(engine) as session:
+        report = plan_and_store(session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester")
+        session.commit()
+        rows = {task.key: task for task in session.exec(select(Task))}
+        assert report.changed_keys == ["task:notice:secretariat-2"]
+        assert rows["notice:secretariat-2"].status == TaskStatus.cancelled
+        assert rows["notice:secretariat-1"].status == TaskStatus.done  # closed tasks keep their status
+        assert rows["survey-response:062014"].status == TaskStatus.pending  # a flow's task is not the planner's
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "task.obsolete")).one()
+        assert (event.entity_key, event.before, event.after) == (
+            "2026/notice:secretariat-2",
+            {"status": "pending"},
+            {"status": "cancelled"},
+        )
+    with Session(engine) as session:
+        again = plan_and_store(session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester")
+        assert (again.added, again.changed) == (0, 0)
 
 
 def test_owner_is_filled_in_once_the_secretariat_exists(engine: Engine) -> None:

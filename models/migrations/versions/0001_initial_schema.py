@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 01:29:07.329277
+Create Date: 2026-11-27 02:36:18.145122
 """
 
 from __future__ import annotations
@@ -778,13 +778,17 @@ def upgrade() -> None:
             sa.Enum("pending", "in_progress", "done", "cancelled", name="taskstatus", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("origin", sa.Enum("auto", "manual", name="taskorigin", native_enum=False, length=32), nullable=False),
+        sa.Column(
+            "origin",
+            sa.Enum("planned", "auto", "manual", name="taskorigin", native_enum=False, length=32),
+            nullable=False,
+        ),
         sa.Column("completed_at", models.types.AwareDateTime(), nullable=True),
         sa.Column("completed_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("flow_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("updated_at", models.types.AwareDateTime(), nullable=False),
         sa.CheckConstraint("(status = 'done') = (completed_at IS NOT NULL)", name="ck_task_completed_when_done"),
-        sa.CheckConstraint("origin IN ('auto', 'manual')", name="ck_task_origin"),
+        sa.CheckConstraint("origin IN ('planned', 'auto', 'manual')", name="ck_task_origin"),
         sa.CheckConstraint("status IN ('pending', 'in_progress', 'done', 'cancelled')", name="ck_task_status"),
         sa.ForeignKeyConstraint(
             ["cycle_id"],
