@@ -12,7 +12,6 @@ Meeting decisions need nothing here: record-meeting applies the meeting's defaul
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from council.business_days import BusinessCalendar
 from council.delivery.contacts import demo_contacts_file, import_contacts
+from council.files import write_atomically
 from council.reference import load_reference
 from council.survey.intake import inbox_files
 from council.survey.status import RespondentStatus
@@ -150,9 +150,7 @@ def deliver_answers(
         source = files.get(code)
         if source is None or source.name in waiting:
             continue
-        partial = inbox / f".{source.name}.part"
-        shutil.copyfile(source, partial)
-        partial.replace(inbox / source.name)
+        write_atomically(inbox / source.name, source.read_bytes())  # the inbox never sees half a file
         dropped.append(code)
     return dropped
 

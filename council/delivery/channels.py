@@ -30,7 +30,6 @@ import contextlib
 import os
 import smtplib
 import ssl
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -39,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol, TypeVar
 
 from council.errors import InputError
+from council.files import write_atomically
 from models.enums import Channel
 
 ENV_SOURCE = "environment"
@@ -102,19 +102,7 @@ class OutboxChannel:
         target = self.path_of(mail)
         if target.exists():
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = mail.message.as_bytes()
-        # Temp file in the same folder, then rename: a reader sees no file or the whole file, never half of one.
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
-        try:
-            with os.fdopen(handle, "wb") as temp:
-                temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        write_atomically(target, mail.message.as_bytes())
         return True
 
     def close(self) -> None:

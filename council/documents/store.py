@@ -13,7 +13,6 @@ it is the mail body.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +32,7 @@ from council.documents.pdf_builder import build_pdf
 from council.documents.rendering import render_html, render_markdown
 from council.documents.text import letter_date, one_line
 from council.errors import InputError
+from council.files import write_atomically
 from models.cycle import Cycle
 from models.documents import Document, DocumentNumber
 from models.enums import DocumentKind, DocumentStatus
@@ -185,11 +185,5 @@ def _write_files(
                 data = build_docx(html, title=context.title)
             else:
                 data = build_pdf(html)
-        _atomic_write(paths[fmt], data)
+        write_atomically(paths[fmt], data)
     return paths
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from council.config import get_settings
 from council.feeds.config import FeedConfig, load_feed_config
 from council.feeds.selection import FeedItem, feed_definitions, feed_items, select_events
 from council.feeds.source import load_directory, load_schedule
+from council.files import write_atomically
 from council.ical import FeedEvent, build_feed
 from models import FeedItemStamp, FeedSnapshot
 
@@ -174,14 +174,7 @@ def write_feed_file(directory: Path, name: str, body: bytes, changed_at: datetim
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.ics"
     if not path.exists() or path.read_bytes() != body:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(body)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, body)
     stamp = changed_at.timestamp()
     os.utime(path, (stamp, stamp))
     return path

@@ -26,6 +26,7 @@ from council.audit import record_change
 from council.codes import municipality_code_problem
 from council.config import get_settings
 from council.errors import InputError
+from council.files import write_atomically
 from council.survey.forms import (
     ANSWER_COLUMNS,
     CSV_ALIASES,
@@ -426,10 +427,7 @@ def archive_file(data: bytes, original_name: str, home: Path, archive_dir: Path)
     digest = hashlib.sha256(data).hexdigest()
     target = archive_dir / "survey" / digest[:2] / f"{digest}{Path(original_name).suffix.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(data)
-        partial.replace(target)
+        write_atomically(target, data)
     try:
         relative = target.relative_to(home)
     except ValueError:
