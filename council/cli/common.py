@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -43,3 +45,16 @@ def echo_lines(lines: list[str]) -> None:
 
 
 CommandFn = Callable[..., Any]
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: str, option: str) -> date:
+    """A YYYY-MM-DD option value; anything else is an InputError naming the option."""
+    try:
+        if _ISO_DATE.match(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InputError(f"{option} {text!r} is not a date YYYY-MM-DD")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import typer
 
 from council.approvals import waiting_approval
-from council.cli.common import OutputFormat, echo_lines, print_json
+from council.cli.common import OutputFormat, echo_lines, parse_date, print_json
 from council.cli.survey import survey_app
 from council.clock import now_utc, today_in_tokyo
 from council.config import get_settings, reset_settings
@@ -34,12 +34,7 @@ OptionalFiscalYear = Annotated[
 
 
 def _parse_day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of {text!r} is not a date YYYY-MM-DD") from None
+    return None if text is None else parse_date(text, "--as-of")
 
 
 # ------------------------------------------------------------------------------------------------- survey kickoff

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session, col, select
 
-from council.cli.common import OutputFormat, echo_lines, print_json
+from council.cli.common import OutputFormat, echo_lines, parse_date, print_json
 from council.clock import TOKYO, now_utc, today_in_tokyo
 from council.config import get_settings
 from council.errors import InputError
@@ -27,7 +27,6 @@ from models import Lane, Meeting, Organization, Stage, Task
 from models.db import session_scope
 
 MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 2000, 2100  # as the schema allows
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
@@ -44,15 +43,6 @@ def check_fiscal_year(fiscal_year: int | None) -> int:
     if not MIN_FISCAL_YEAR <= fiscal_year <= MAX_FISCAL_YEAR:
         raise InputError(f"--fy {fiscal_year}: a fiscal year between {MIN_FISCAL_YEAR} and {MAX_FISCAL_YEAR}")
     return fiscal_year
-
-
-def parse_date(text: str) -> date:
-    try:
-        if _DATE.match(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise InputError(f"--date {text!r} is not a date YYYY-MM-DD")
 
 
 def parse_time(text: str) -> time:
@@ -278,7 +268,7 @@ def pin(
 ) -> None:
     """Pin a meeting to a day (and time) and re-plan what depends on it."""
     fiscal_year = check_fiscal_year(fiscal_year)
-    pinned_day = parse_date(day)
+    pinned_day = parse_date(day, "--date")
     start = parse_time(at) if at is not None else None
     settings = get_settings()
     rules = load_rules(settings.cycle_file)
