@@ -54,7 +54,6 @@ def main() -> None:
 
     from documents_seed import NOW, seed_year, source_tally
 
-    from council.business_days import BusinessCalendar
     from council.documents import builders
     from council.documents.contexts import DocumentContext, Issue
     from council.documents.docx_builder import build_docx
@@ -64,6 +63,7 @@ def main() -> None:
     from council.documents.rendering import render_html, render_markdown
     from council.documents.service import render_documents
     from council.documents.texts import load_texts
+    from council.planning.business_days import BusinessCalendar
     from models.db import get_engine, session_scope, upgrade_to_head
 
     upgrade_to_head(get_engine())

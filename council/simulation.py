@@ -4,9 +4,9 @@ The real flows run the year (`flows.simulation` drives them, one tick per day on
 module plays everyone else, reproducibly from a seed:
 - the respondents: each organisation's answer file arrives on a drawn day — most within their window, some after a
   reminder, a few never;
-- the secretariat: the tasks that are people's (not completed by a flow, see council.tick.is_automated) are done on
+- the secretariat: the tasks that are people's (not completed by a flow, see council.tick.decisions.is_automated) are done on
   their due day; when the budget check is done, most of the reported themes are recorded as budgeted.
-Meeting decisions need nothing here: record-meeting applies the meeting's default decisions (council.meetings).
+Meeting decisions need nothing here: record-meeting applies the meeting's default decisions (council.meetings.lifecycle).
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from council.business_days import BusinessCalendar
 from council.delivery.contacts import demo_contacts_file, import_contacts
 from council.files import write_atomically
+from council.planning.business_days import BusinessCalendar
 from council.reference import load_reference
 from council.survey.intake import inbox_files
 from council.survey.status import RespondentStatus
 from council.survey.synthetic import synthetic_answers
-from council.themes import transition
-from council.tick import CycleState, is_automated
-from council.tracking import complete_task
+from council.tasks.tracking import complete_task
+from council.themes.catalogue import transition
+from council.tick.decisions import CycleState, is_automated
 from models import Cycle, Organization, Survey, SurveyRespondent, Task, TaskStatus, Theme, ThemeStatus
 from models.survey import ResponseStatus
 

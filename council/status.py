@@ -15,8 +15,8 @@ from council.clock import TOKYO
 from council.errors import NotFoundError
 from council.survey.status import respondent_statuses
 from council.survey.store import council_id_for, find_survey
-from council.tick_store import last_tick
-from council.tracking import OPEN_STATUSES
+from council.tasks.tracking import OPEN_STATUSES
+from council.tick.state import last_tick
 from council.wareki import fiscal_year_label
 from models import (
     Approval,

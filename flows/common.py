@@ -33,12 +33,12 @@ from prefect.client.schemas.sorting import ArtifactSort
 from prefect.context import FlowRunContext
 from prefect.events import emit_event
 
-from council.business_days import BusinessCalendar
 from council.clock import TOKYO, now_utc, today_in_tokyo
 from council.config import get_settings
 from council.delivery.channels import SmtpSettings, Transport, transport_for
 from council.errors import InputError
-from council.rules import CycleRules, load_rules
+from council.planning.business_days import BusinessCalendar
+from council.planning.rules import CycleRules, load_rules
 from council.survey.rules import SurveyRules
 from council.survey.rules import load_rules as load_survey_rules
 from council.survey.rules import rules_path as survey_rules_path

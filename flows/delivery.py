@@ -16,7 +16,7 @@ from council.config import get_settings
 from council.delivery.recipients import RecipientSet, recipients_for_document, resolve_organizations
 from council.delivery.service import DeliveryReport, Outcome, deliver_document
 from council.errors import InputError
-from council.tracking import complete_task, find_task
+from council.tasks.tracking import complete_task, find_task
 from flows.common import TASK_OPTIONS, checkpoint, flow_actor, flow_run_id, open_transport, run_clock
 from models import Document, TaskStatus
 from models.db import session_scope

@@ -25,13 +25,13 @@ from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from sqlmodel import Session, col, select
 
-from council.approvals import approval_required, expire, record_decision, request_approval, waiting_approval
 from council.documents.facts import DOCUMENTED_MEETING_KINDS
 from council.documents.service import render_meeting_documents, render_minutes
 from council.errors import InputError
-from council.meetings import complete_tasks, confirm_meeting, find_meeting_of_year, record_meeting_held
+from council.meetings.approvals import approval_required, expire, record_decision, request_approval, waiting_approval
+from council.meetings.lifecycle import complete_tasks, confirm_meeting, find_meeting_of_year, record_meeting_held
 from council.survey.store import council_id_for
-from council.tick import MINUTES_PREFIX, OPEN_TASK_STATUSES, PREPARATION_KINDS
+from council.tick.decisions import MINUTES_PREFIX, OPEN_TASK_STATUSES, PREPARATION_KINDS
 from council.wareki import wareki_date
 from flows.common import (
     TASK_OPTIONS,

@@ -11,7 +11,7 @@ from council.clock import TOKYO
 from council.config import get_settings
 from council.documents.service import render_annual_schedule
 from council.feeds import publish_feeds
-from council.plan_store import plan_and_store
+from council.planning.store import plan_and_store
 from council.wareki import fiscal_year_label, fiscal_year_of, wareki_date
 from flows.common import (
     TASK_OPTIONS,

@@ -2,8 +2,8 @@
 
 Each simulated day: the respondents and the secretariat act (council.simulation), then the `tick` flow runs with
 `as_of` = that day and does whatever is due through the real flows. Only the days on which something can happen are
-ticked (council.tick.event_days, plus the answers' arrival days): the tick is state-based, so that does exactly what
-ticking every day would, in a fraction of the time.
+ticked (council.tick.decisions.event_days, plus the answers' arrival days): the tick is state-based, so that does
+exactly what ticking every day would, in a fraction of the time.
 
 Everything stays in the database and under COUNCIL_HOME. The simulation resumes after the last day it ticked, so a
 second run of a finished year finds the year closed and changes nothing; `--fresh` (the CLI) starts over.
@@ -22,8 +22,8 @@ from council.simulation import answer_arrivals, deliver_answers, do_people_tasks
 from council.status import YearStatus, year_status
 from council.survey.status import respondent_statuses
 from council.survey.store import council_id_for
-from council.tick import LOOKAHEAD, due_actions, event_days, next_event_day
-from council.tick_store import find_survey_of_cycle, load_cycle_state
+from council.tick.decisions import LOOKAHEAD, due_actions, event_days, next_event_day
+from council.tick.state import find_survey_of_cycle, load_cycle_state
 from flows.common import business_calendar, run_clock, simulated_clock, survey_rules
 from flows.planning import plan_year_flow
 from flows.tick import tick

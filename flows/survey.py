@@ -19,13 +19,13 @@ from council.config import get_settings
 from council.delivery.service import PERSONAL_DIR
 from council.documents.service import render_survey_reminder, render_survey_request, render_survey_summary
 from council.survey.intake import process_inbox
+from council.survey.response_tasks import cancel_unanswered, complete_answered, ensure_response_tasks
 from council.survey.service import build_forms, close_survey, mark_sent, open_survey, survey_tally
 from council.survey.status import ReminderDue, due_reminders, record_reminders, survey_status
 from council.survey.store import council_id_for, get_survey
-from council.survey_tasks import cancel_unanswered, complete_answered, ensure_response_tasks
-from council.themes import create_theme_candidates
-from council.tick import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_SUMMARY_TASK
-from council.tick_store import require_cycle_of
+from council.themes.catalogue import create_theme_candidates
+from council.tick.decisions import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_SUMMARY_TASK
+from council.tick.state import require_cycle_of
 from council.wareki import fiscal_year_label, wareki_date
 from flows.common import (
     TASK_OPTIONS,

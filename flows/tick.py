@@ -1,6 +1,6 @@
 """tick: the daily heartbeat. Whatever is due on `as_of` is done, each through its own flow, and the day is recorded.
 
-The decisions are council.tick's (state-based, so a rerun changes nothing and a tick after missed days catches up);
+The decisions are council.tick.decisions's (state-based, so a rerun changes nothing and a tick after missed days catches up);
 this flow only performs them, in rounds: an action may make another due the same day (closing the survey lets its
 stage finish), so the tick looks again, at most MAX_ROUNDS times, and never does the same piece of work twice in one
 run. One failing action does not stop the others; the run then ends failed, after recording the day.
@@ -18,11 +18,11 @@ from datetime import date
 from prefect import flow, get_run_logger, task
 from prefect.deployments import run_deployment
 
-from council.approvals import approval_required
 from council.config import get_settings
+from council.meetings.approvals import approval_required
 from council.survey.store import council_id_for
-from council.tick import BOOKKEEPING, Action, ActionKind, due_actions, missed_days
-from council.tick_store import (
+from council.tick.decisions import BOOKKEEPING, Action, ActionKind, due_actions, missed_days
+from council.tick.state import (
     active_cycles,
     apply_bookkeeping,
     begin_tick,

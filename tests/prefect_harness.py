@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 
 from council.clock import now_utc
 from council.config import get_settings
-from council.plan_store import plan_and_store
-from council.rules import load_rules
+from council.planning.rules import load_rules
+from council.planning.store import plan_and_store
 from council.simulation import install
 from flows.common import set_fault_hook
 from models.db import session_scope

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from council.business_days import BusinessCalendar
 from council.clock import TOKYO
+from council.planning.business_days import BusinessCalendar
 from council.survey.forms import (
     CSV_HEADERS,
     FIRST_DATA_ROW,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from council.business_days import BusinessCalendar, MonthDay
+from council.planning.business_days import BusinessCalendar, MonthDay
 
 CALENDAR = BusinessCalendar()
 

@@ -19,7 +19,6 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from council.business_days import BusinessCalendar
 from council.documents.builders import agenda_context, notice_context
 from council.documents.contexts import AgendaItem, Issue, ThemeLine
 from council.documents.docx_builder import build_docx, parse_html
@@ -29,6 +28,7 @@ from council.documents.pdf_builder import build_pdf
 from council.documents.rendering import render_html, render_markdown
 from council.documents.service import render_meeting_documents
 from council.documents.texts import load_texts
+from council.planning.business_days import BusinessCalendar
 from models import DocumentKind, Meeting, MeetingKind, OrganizationKind, Theme
 from models.db import session_scope
 

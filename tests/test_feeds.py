@@ -38,7 +38,7 @@ from council.feeds import (
     revoke_token,
     token_grants,
 )
-from council.ical import Organizer, event_uid
+from council.feeds.ical import Organizer, event_uid
 from council.wareki import fiscal_year_of
 from models import (
     AuditEvent,

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from council.cli.main import app
 from council.errors import InputError
-from council.themes import add_theme
+from council.themes.catalogue import add_theme
 from flows.meetings import PreparationReport, prepare_meeting, record_meeting
 from models import (
     Approval,

@@ -13,7 +13,7 @@ import vobject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from council.ical import (
+from council.feeds.ical import (
     CANCELLED_PREFIX,
     PRODID,
     UID_NAMESPACE,

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from council.errors import NotFoundError, PlanningError
-from council.plan_store import pin_meeting, plan_and_store, store_plan
-from council.planning import Pin, plan_year
+from council.planning.planner import Pin, plan_year
+from council.planning.rules import load_rules
+from council.planning.store import pin_meeting, plan_and_store, store_plan
 from council.resources import data_dir
-from council.rules import load_rules
-from council.tracking import complete_task
+from council.tasks.tracking import complete_task
 from models import (
     AuditEvent,
     Council,

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from council.business_days import BusinessCalendar
 from council.errors import PlanningError
-from council.planning import Pin, YearPlan, plan_year
+from council.planning.business_days import BusinessCalendar
+from council.planning.planner import Pin, YearPlan, plan_year
+from council.planning.rules import Anchor, CycleRules, load_rules
 from council.resources import data_dir
-from council.rules import Anchor, CycleRules, load_rules
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DEFAULT_TEXT = (data_dir("calendar") / "cycle.yaml").read_text(encoding="utf-8")

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from council.business_days import MonthDay
 from council.errors import InputError
+from council.planning.business_days import MonthDay
+from council.planning.rules import CycleRules, fiscal_date, load_rules
 from council.resources import data_dir
-from council.rules import CycleRules, fiscal_date, load_rules
 from models.enums import Lane, MeetingKind
 
 DEFAULT_FILE = data_dir("calendar") / "cycle.yaml"

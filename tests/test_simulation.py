@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from council.business_days import BusinessCalendar
+from council.planning.business_days import BusinessCalendar
 from council.simulation import LATE_BUSINESS_DAYS, answer_arrivals, budgeted, people_tasks_due
 from council.survey.status import RespondentStatus
-from council.tick import CycleState, MeetingState, TaskState
+from council.tick.decisions import CycleState, MeetingState, TaskState
 from models.enums import CycleStatus, MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 from models.survey import ResponseStatus
 

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from council.cli.main import app
 from council.config import get_settings
-from council.plan_store import plan_and_store
-from council.rules import load_rules
+from council.planning.rules import load_rules
+from council.planning.store import plan_and_store
 from council.simulation import install
 from council.status import payload, year_status
-from council.tracking import complete_task
+from council.tasks.tracking import complete_task
 from models import Approval, Meeting, Task
 from models.db import session_scope
 

@@ -14,7 +14,7 @@ from council.clock import TOKYO
 from council.errors import InputError
 from council.survey.intake import import_file
 from council.survey.service import survey_tally
-from council.themes import (
+from council.themes.catalogue import (
     TRANSITIONS,
     add_theme,
     allowed_transitions,

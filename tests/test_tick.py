@@ -1,4 +1,4 @@
-"""council.tick: what is due on a day, from a year's state (pure, no database, no Prefect)."""
+"""council.tick.decisions: what is due on a day, from a year's state (pure, no database, no Prefect)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from council.tick import (
+from council.tick.decisions import (
     Action,
     ActionKind,
     CycleState,

@@ -8,10 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from council.errors import InputError, NotFoundError
-from council.plan_store import plan_and_store
+from council.planning.rules import load_rules
+from council.planning.store import plan_and_store
 from council.resources import data_dir
-from council.rules import load_rules
-from council.tracking import complete_task, effective_status, find_task, is_overdue, list_tasks
+from council.tasks.tracking import complete_task, effective_status, find_task, is_overdue, list_tasks
 from models import AuditEvent, Council, Organization, OrganizationKind, Task, TaskStatus
 
 RULES = load_rules(data_dir("calendar") / "cycle.yaml")

@@ -16,12 +16,12 @@ from uuid import UUID
 import sqlalchemy as sa
 import typer
 
-from council.approvals import waiting_approval
 from council.cli.common import OutputFormat, echo_lines, parse_date, print_json
 from council.cli.survey import survey_app
 from council.clock import now_utc, today_in_tokyo
 from council.config import get_settings, reset_settings
 from council.errors import InputError
+from council.meetings.approvals import waiting_approval
 from council.status import YearStatus, payload, year_status
 from council.survey.store import council_id_for
 from council.wareki import fiscal_year_label, fiscal_year_of, wareki_date
@@ -72,7 +72,7 @@ def approve(
     reject: Annotated[bool, typer.Option("--reject", help="Request changes instead of approving.")] = False,
 ) -> None:
     """Answer the approval that a prepare-meeting run waits for (approve, or --reject to request changes)."""
-    from council.approvals import expire
+    from council.meetings.approvals import expire
     from flows.local import local_prefect
     from flows.meetings import resume_waiting_run
 

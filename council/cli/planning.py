@@ -19,9 +19,9 @@ from council.cli.common import OutputFormat, echo_lines, parse_date, print_json
 from council.clock import TOKYO, now_utc, today_in_tokyo
 from council.config import get_settings
 from council.errors import InputError
-from council.plan_store import StoreReport, find_meeting, pin_meeting, plan_and_store, require_cycle
-from council.rules import load_rules
-from council.tracking import STATUS_FILTERS, STATUS_LABELS_JA, complete_task, find_task, list_tasks
+from council.planning.rules import load_rules
+from council.planning.store import StoreReport, find_meeting, pin_meeting, plan_and_store, require_cycle
+from council.tasks.tracking import STATUS_FILTERS, STATUS_LABELS_JA, complete_task, find_task, list_tasks
 from council.wareki import fiscal_year_label, fiscal_year_of, short_date, wareki_date, wareki_datetime, wareki_time
 from models import Lane, Meeting, Organization, Stage, Task
 from models.db import session_scope

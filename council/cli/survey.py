@@ -10,11 +10,11 @@ from typing import Annotated
 
 import typer
 
-from council.business_days import BusinessCalendar
 from council.cli.common import print_json
 from council.clock import now_utc, today_in_tokyo
 from council.config import get_settings
-from council.rules import load_rules as load_cycle_rules
+from council.planning.business_days import BusinessCalendar
+from council.planning.rules import load_rules as load_cycle_rules
 from council.survey.intake import ImportReport, import_files, process_inbox
 from council.survey.rules import load_rules
 from council.survey.service import build_forms, close_survey, mark_sent, open_survey, survey_tally

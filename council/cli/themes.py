@@ -13,7 +13,7 @@ from council.clock import now_utc
 from council.config import get_settings
 from council.survey.rules import load_rules
 from council.survey.service import survey_tally
-from council.themes import (
+from council.themes.catalogue import (
     INITIATIVE_LABELS,
     ThemeView,
     add_theme,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from council.business_days import BusinessCalendar
 from council.documents.contexts import (
     KIND_LABELS,
     AgendaContext,
@@ -29,6 +28,7 @@ from council.documents.office import OfficeConfig
 from council.documents.text import circled, month_day, month_day_weekday
 from council.documents.texts import DocumentTexts, SurveyTexts
 from council.errors import InputError
+from council.planning.business_days import BusinessCalendar
 from council.survey.tally import CategoryCount, SurveyTally
 from council.wareki import fiscal_year_label, wareki_date
 from models.enums import DocumentKind, Lane, MeetingKind, OrganizationKind, SurveySection

@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from council.business_days import BusinessCalendar
 from council.documents import builders
 from council.documents.contexts import Issue, ReminderContext, SurveyRequestContext, SurveySummaryContext
 from council.documents.facts import (
@@ -41,6 +40,7 @@ from council.documents.store import (
 )
 from council.documents.texts import DocumentTexts, load_texts
 from council.errors import InputError
+from council.planning.business_days import BusinessCalendar
 from council.survey.tally import SurveyTally
 from models.cycle import Cycle, Meeting
 from models.enums import Body, DocumentKind, DocumentStatus, MeetingStatus

@@ -1,6 +1,6 @@
 """Calendar feeds: which events go in which feed (selection), read from the database (source), published as
 precomputed bytes (publish), and opened to private subscribers by token (tokens). The iCalendar format itself is
-council.ical's business."""
+council.feeds.ical's business."""
 
 from council.feeds.config import FeedConfig, load_feed_config
 from council.feeds.publish import FeedOutcome, PublishReport, etag_of, publish_feeds, write_feed_file

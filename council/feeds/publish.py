@@ -19,10 +19,10 @@ from sqlmodel import Session, col, select
 
 from council.config import get_settings
 from council.feeds.config import FeedConfig, load_feed_config
+from council.feeds.ical import FeedEvent, build_feed
 from council.feeds.selection import FeedItem, feed_definitions, feed_items, select_events
 from council.feeds.source import load_directory, load_schedule
 from council.files import write_atomically
-from council.ical import FeedEvent, build_feed
 from models import FeedItemStamp, FeedSnapshot
 
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from council.feeds.config import FeedConfig
-from council.ical import EventStatus, FeedEvent, FeedSpec, Organizer, build_feed
+from council.feeds.ical import EventStatus, FeedEvent, FeedSpec, Organizer, build_feed
 from council.wareki import fiscal_year_bounds, fiscal_year_label, fiscal_year_of, wareki_date, wareki_time
 from models.enums import BODY_OF_MEETING_KIND, Body, MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from council.errors import NotFoundError
 from council.feeds.config import FeedConfig
+from council.feeds.ical import Organizer
 from council.feeds.selection import (
     Directory,
     MeetingRecord,
@@ -19,7 +20,6 @@ from council.feeds.selection import (
     StageRecord,
     TaskRecord,
 )
-from council.ical import Organizer
 from council.wareki import fiscal_year_of
 from models import (
     Body,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from council.business_days import MonthDay
 from council.config import get_settings
 from council.errors import InputError
+from council.planning.business_days import MonthDay
 from council.resources import data_dir
 from council.yamlfile import YamlDocument, load_yaml
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from council.audit import record_change
-from council.business_days import BusinessCalendar
+from council.planning.business_days import BusinessCalendar
 from council.survey.forms import FormRespondent, write_forms
 from council.survey.rules import SurveyRules, Window, load_rules
 from council.survey.store import RESPONDENT_KINDS, council_id_for, find_survey, get_survey, tally_inputs

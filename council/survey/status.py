@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
-from council.business_days import BusinessCalendar
+from council.planning.business_days import BusinessCalendar
 from council.survey.rules import ReminderStep
 from council.survey.store import get_survey, window_for
 from models.enums import OrganizationKind

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from council.audit import record_change
 from council.clock import TOKYO
 from council.errors import InputError, NotFoundError
-from council.plan_store import require_cycle
+from council.planning.store import require_cycle
 from models import Cycle, Meeting, Organization, Stage, Task, TaskStatus
 
 OPEN_STATUSES = frozenset({TaskStatus.pending, TaskStatus.in_progress})

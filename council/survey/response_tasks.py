@@ -1,6 +1,6 @@
 """One task per survey respondent ('survey-response:<organisation code>'), owned by that organisation and due on its
 deadline: created when the survey is kicked off, done when its answer arrives, cancelled when the survey closes
-without it. The planner never touches these keys (see council.plan_store)."""
+without it. The planner never touches these keys (see council.planning.store)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.survey.store import window_for
-from council.tick import RESPONSE_TASK_PREFIX
-from council.tracking import complete_task
+from council.tasks.tracking import complete_task
+from council.tick.decisions import RESPONSE_TASK_PREFIX
 from models import Cycle, Organization, Stage, Survey, SurveyRespondent, Task, TaskOrigin, TaskStatus
 from models.survey import ResponseStatus
 

@@ -25,9 +25,9 @@ from sqlmodel import Session, col, or_, select
 from council.audit import record_change
 from council.clock import TOKYO
 from council.errors import InputError, NotFoundError
-from council.planning import Pin, PlannedMeeting, PlannedStage, PlannedTask, YearPlan, plan_year
+from council.planning.planner import Pin, PlannedMeeting, PlannedStage, PlannedTask, YearPlan, plan_year
+from council.planning.rules import CycleRules
 from council.reference import get_council
-from council.rules import CycleRules
 from models import (
     Cycle,
     Meeting,

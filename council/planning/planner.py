@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from council.business_days import BusinessCalendar
 from council.errors import PlanningError
-from council.rules import Anchor, CycleRules, MeetingRule, StageRule, TaskRule, fiscal_date, weekdays_label
+from council.planning.business_days import BusinessCalendar
+from council.planning.rules import Anchor, CycleRules, MeetingRule, StageRule, TaskRule, fiscal_date, weekdays_label
 from council.wareki import WEEKDAYS_JA, fiscal_year_label
 from models.enums import Lane, MeetingKind
 

@@ -1,6 +1,6 @@
 """The daily heartbeat's decisions: given a fiscal year's stored state and a date, what is due.
 
-Pure: the state comes in as plain values (council.tick_store reads it from the database), the actions go out; the
+Pure: the state comes in as plain values (council.tick.state reads it from the database), the actions go out; the
 `tick` flow performs them. Every action is state-based — "due on or before today and not done yet" — so the same
 date can be ticked any number of times, and a tick after days without one catches up by construction: whatever fell
 due meanwhile is still not done, so it is due now. What may only happen on its own day is not caught up late: a

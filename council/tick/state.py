@@ -1,4 +1,4 @@
-"""The heartbeat's bookkeeping in the database: reading a year's state for council.tick, recording each tick, and
+"""The heartbeat's bookkeeping in the database: reading a year's state for council.tick.decisions, recording each tick, and
 the state changes that need no document (a year opens or closes, a stage starts or ends, a task is flagged overdue).
 
 Every change writes an AuditEvent with the actor and the flow run; applying an action twice changes nothing.
@@ -13,15 +13,15 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from council.audit import record_change
-from council.business_days import BusinessCalendar
 from council.clock import TOKYO
 from council.documents.facts import DOCUMENTED_MEETING_KINDS
 from council.errors import InputError
+from council.planning.business_days import BusinessCalendar
 from council.survey.intake import inbox_files
 from council.survey.rules import SurveyRules
 from council.survey.status import due_reminders, reminder_due_on
-from council.themes import carry_over, transition
-from council.tick import (
+from council.themes.catalogue import carry_over, transition
+from council.tick.decisions import (
     ONE_DAY,
     SURVEY_SUMMARY_TASK,
     Action,
@@ -224,7 +224,7 @@ def finish_tick(session: Session, council_id: int, as_of: date, *, labels: Seque
 def apply_bookkeeping(
     session: Session, council_id: int, action: Action, *, now: datetime, actor: str, flow_run_id: str | None
 ) -> list[str]:
-    """Perform one bookkeeping action (see council.tick.BOOKKEEPING); returns what changed, for the run's log."""
+    """Perform one bookkeeping action (see council.tick.decisions.BOOKKEEPING); returns what changed, for the run's log."""
     cycle = require_cycle_of(session, council_id, action.fiscal_year)
 
     def audit(

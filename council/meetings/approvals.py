@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.errors import InputError, NotFoundError
-from council.meetings import find_meeting_of_year
+from council.meetings.lifecycle import find_meeting_of_year
 from models import Approval, ApprovalDecision, ApprovalStatus, Meeting
 
 APPROVAL_SETTING = "COUNCIL_APPROVAL"

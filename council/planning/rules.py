@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from council.business_days import BusinessCalendar, MonthDay
+from council.planning.business_days import BusinessCalendar, MonthDay
 from council.yamlfile import KeyPath, YamlDocument, format_key_path, load_yaml
 from models.enums import Lane, MeetingKind
 

@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.errors import NotFoundError
-from council.plan_store import find_cycle, find_meeting
-from council.themes import transition
-from council.tracking import complete_task
+from council.planning.store import find_cycle, find_meeting
+from council.tasks.tracking import complete_task
+from council.themes.catalogue import transition
 from models import (
     Cycle,
     InitiativeKind,
@@ -34,7 +34,7 @@ from models import (
 
 @dataclass(frozen=True)
 class ThemeMove:
-    """Themes in one of `sources` (in this order, each step allowed by council.themes) end in `target`."""
+    """Themes in one of `sources` (in this order, each step allowed by council.themes.catalogue) end in `target`."""
 
     sources: tuple[ThemeStatus, ...]
     target: ThemeStatus
