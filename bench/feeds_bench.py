@@ -29,8 +29,11 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from council import ical
-from council.feeds import FeedConfig, create_token, feed_definitions, feed_items, publish_feeds, select_events
+from council.feeds.config import FeedConfig
+from council.feeds.publish import publish_feeds
+from council.feeds.selection import feed_definitions, feed_items, select_events
 from council.feeds.source import load_directory, load_schedule
+from council.feeds.tokens import create_token
 from council.resources import data_dir
 from models import (
     Body,

@@ -4,9 +4,10 @@ The real flows run the year (`flows.simulation` drives them, one tick per day on
 module plays everyone else, reproducibly from a seed:
 - the respondents: each organisation's answer file arrives on a drawn day — most within their window, some after a
   reminder, a few never;
-- the secretariat: the tasks that are people's (not completed by a flow, see council.tick.decisions.is_automated) are done on
-  their due day; when the budget check is done, most of the reported themes are recorded as budgeted.
-Meeting decisions need nothing here: record-meeting applies the meeting's default decisions (council.meetings.lifecycle).
+- the secretariat: the tasks that are people's (not completed by a flow, see council.tick.decisions.is_automated)
+  are done on their due day, through the same use cases as the CLI; when the budget check is done, most of the
+  reported themes are recorded as budgeted.
+Meeting decisions need nothing here: recording a meeting applies its default decisions (council.meetings.lifecycle).
 """
 
 from __future__ import annotations
@@ -19,18 +20,22 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from council.context import Context
 from council.delivery.contacts import demo_contacts_file, import_contacts
 from council.files import write_atomically
+from council.keys import BUDGET_STATUS_TASK
 from council.planning.business_days import BusinessCalendar
 from council.reference import load_reference
 from council.survey.intake import inbox_files
 from council.survey.status import RespondentStatus
 from council.survey.synthetic import synthetic_answers
-from council.tasks.tracking import complete_task
-from council.themes.catalogue import transition
+from council.survey.taxonomy import Taxonomy
+from council.tasks.actions import complete_task_action
+from council.themes.actions import move_theme
+from council.themes.views import list_themes
 from council.tick.decisions import CycleState, is_automated
-from models import Cycle, Organization, Survey, SurveyRespondent, Task, TaskStatus, Theme, ThemeStatus
-from models.survey import ResponseStatus
+from models import Organization, Survey, SurveyRespondent, ThemeStatus
+from models.survey import ANSWERED_STATUSES
 
 DEFAULT_SEED = 1
 PEOPLE = "simulation:secretariat"
@@ -38,8 +43,7 @@ ON_TIME_SHARE = 0.80  # answer within their window
 LATE_SHARE = 0.16  # answer after the deadline, once reminded (the rest never answer)
 LATE_BUSINESS_DAYS = 5  # a late answer comes within this many business days after the deadline
 BUDGETED_SHARE = 0.7  # reported themes that get a budget line
-BUDGET_TASK = "budgeting:status"
-_ANSWERED = (ResponseStatus.answered, ResponseStatus.late)
+_ANSWERED = ANSWERED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -84,36 +88,31 @@ def budgeted(theme_codes: Sequence[str], *, seed: int) -> list[str]:
 # ------------------------------------------------------------------------------------------------- acting
 
 
-def do_people_tasks(session: Session, cycle: Cycle, keys: Sequence[str], *, seed: int, now: datetime) -> list[str]:
-    """Complete the given tasks as the secretariat; the budget check also records the budgeted themes."""
+def do_people_tasks(ctx: Context, fiscal_year: int, keys: Sequence[str], *, seed: int) -> list[str]:
+    """Complete the given tasks as the secretariat would, through the same use case as `council tasks done`; the
+    budget check also records the budgeted themes (`council themes update --status budgeted`)."""
+    people = ctx.acting_as(PEOPLE)
     done = []
-    tasks = session.exec(
-        select(Task).where(Task.cycle_id == cycle.id, col(Task.key).in_(list(keys)), col(Task.status) != "done")
-    ).all()
-    for task in tasks:
-        if task.status == TaskStatus.cancelled:
+    for key in keys:
+        result = complete_task_action(people, fiscal_year, key)
+        if result.already_done:
             continue
-        assert task.id is not None
-        complete_task(session, task.id, now=now, actor=PEOPLE)
-        done.append(task.key)
-        if task.key == BUDGET_TASK:
-            done += record_budgets(session, cycle, seed=seed, now=now)
+        done.append(key)
+        if key == BUDGET_STATUS_TASK:
+            done += record_budgets(people, fiscal_year, seed=seed)
     return done
 
 
-def record_budgets(session: Session, cycle: Cycle, *, seed: int, now: datetime) -> list[str]:
-    themes = session.exec(
-        select(Theme).where(
-            Theme.council_id == cycle.council_id,
-            Theme.current_fiscal_year == cycle.fiscal_year,
-            Theme.status == ThemeStatus.reported,
+def record_budgets(ctx: Context, fiscal_year: int, *, seed: int) -> list[str]:
+    with ctx.transaction() as session:
+        reported = list_themes(
+            session, fiscal_year=fiscal_year, status=ThemeStatus.reported, council_code=ctx.settings.council_code
         )
-    ).all()
-    chosen = set(budgeted(sorted(theme.code for theme in themes), seed=seed))
+    chosen = set(budgeted(sorted(theme.code for theme in reported), seed=seed))
     moved = []
-    for theme in themes:
+    for theme in reported:
         if theme.code in chosen:
-            transition(session, theme, ThemeStatus.budgeted, now=now, actor=PEOPLE, comment="予算計上")
+            move_theme(ctx, theme.code, ThemeStatus.budgeted, comment="予算計上")
             moved.append(f"theme {theme.code} budgeted")
     return moved
 
@@ -127,6 +126,7 @@ def deliver_answers(
     seed: int,
     answers_dir: Path,
     inbox: Path,
+    taxonomy: Taxonomy,
 ) -> list[str]:
     """Put into the inbox the answer files that have arrived by `today` from organisations that have not answered
     yet (and are not already waiting there); returns their organisation codes. The files are generated once per
@@ -142,7 +142,7 @@ def deliver_answers(
     wanted = sorted(due - answered)
     if not wanted:
         return []
-    files = _answer_files(session, survey, seed=seed, answers_dir=answers_dir)
+    files = _answer_files(session, survey, seed=seed, answers_dir=answers_dir, taxonomy=taxonomy)
     waiting = {path.name for path in inbox_files(inbox)}
     inbox.mkdir(parents=True, exist_ok=True)
     dropped = []
@@ -155,7 +155,9 @@ def deliver_answers(
     return dropped
 
 
-def _answer_files(session: Session, survey: Survey, *, seed: int, answers_dir: Path) -> dict[str, Path]:
+def _answer_files(
+    session: Session, survey: Survey, *, seed: int, answers_dir: Path, taxonomy: Taxonomy
+) -> dict[str, Path]:
     folder = answers_dir / f"{survey.fiscal_year}-seed{seed}"
     organizations = session.exec(
         select(Organization)
@@ -167,7 +169,7 @@ def _answer_files(session: Session, survey: Survey, *, seed: int, answers_dir: P
     existing = {path.stem.removeprefix(prefix): path for path in folder.glob(f"{prefix}*")}
     if all(organization.code in existing for organization in organizations):
         return existing
-    made = synthetic_answers(survey.fiscal_year, organizations, seed, folder, stamp=survey.opened_at)
+    made = synthetic_answers(survey.fiscal_year, organizations, seed, folder, stamp=survey.opened_at, taxonomy=taxonomy)
     return {item.organization_code: item.path for item in made}
 
 

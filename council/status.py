@@ -15,12 +15,12 @@ from council.clock import TOKYO
 from council.errors import NotFoundError
 from council.survey.status import respondent_statuses
 from council.survey.store import council_id_for, find_survey
-from council.tasks.tracking import OPEN_STATUSES
 from council.tick.state import last_tick
 from council.wareki import fiscal_year_label
 from models import (
     Approval,
     ApprovalStatus,
+    Contact,
     Cycle,
     Delivery,
     DeliveryStatus,
@@ -34,8 +34,7 @@ from models import (
     Task,
     TaskStatus,
 )
-
-CLOSED = frozenset({TaskStatus.done, TaskStatus.cancelled})
+from models.enums import CLOSED_TASK_STATUSES, OPEN_TASK_STATUSES
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,8 @@ class MeetingLine:
     status: str
     revision: int
     awaiting_approval: bool
+    approval: str | None  # the latest approval's state: requested, approved, changes_requested, expired
+    approval_comment: str | None
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,14 @@ class YearStatus:
     overdue: tuple[OverdueLine, ...]
     survey_status: str | None  # None (not opened), 'open' or 'closed'
     respondents: tuple[RespondentLine, ...]
-    documents: dict[str, int]  # current versions by kind
+    documents: dict[str, int]  # issued versions in force, by kind
+    drafts: dict[str, int]  # drafts (案) waiting to be issued, by kind
     deliveries: dict[str, int]  # by status
+    undeliverable: tuple[str, ...]  # recipients recorded without an address: '山形市 企画担当課長 (調査依頼)'
     feeds: int
 
 
-def year_status(session: Session, *, fiscal_year: int, today: date, council_code: str | None = None) -> YearStatus:
+def year_status(session: Session, *, fiscal_year: int, today: date, council_code: str) -> YearStatus:
     council_id = council_id_for(session, council_code)
     cycle = session.exec(select(Cycle).where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year)).first()
     if cycle is None:
@@ -135,16 +138,16 @@ def year_status(session: Session, *, fiscal_year: int, today: date, council_code
                 stage.end_date,
                 stage.status.value,
                 len(own),
-                sum(1 for task in own if task.status in CLOSED),
+                sum(1 for task in own if task.status in CLOSED_TASK_STATUSES),
             )
         )
-    waiting = set(
-        session.exec(
-            select(Approval.meeting_id).where(
-                col(Approval.meeting_id).in_([m.id for m in meetings]), Approval.status == ApprovalStatus.requested
-            )
-        ).all()
-    )
+    latest_approval: dict[int, Approval] = {}
+    for approval in session.exec(
+        select(Approval)
+        .where(col(Approval.meeting_id).in_([m.id for m in meetings]))
+        .order_by(col(Approval.requested_at), col(Approval.id))
+    ).all():
+        latest_approval[approval.meeting_id] = approval
     meeting_lines = tuple(
         MeetingLine(
             m.key,
@@ -155,14 +158,16 @@ def year_status(session: Session, *, fiscal_year: int, today: date, council_code
             m.venue,
             m.status.value,
             m.revision,
-            m.id in waiting,
+            m.id in latest_approval and latest_approval[m.id].status == ApprovalStatus.requested,
+            latest_approval[m.id].status.value if m.id in latest_approval else None,
+            latest_approval[m.id].comment if m.id in latest_approval else None,
         )
         for m in meetings
     )
     overdue = tuple(
         OverdueLine(t.key, t.title, t.due_date, (today - t.due_date).days, owners.get(t.owner_id))
         for t in tasks
-        if t.status in OPEN_STATUSES and t.due_date < today
+        if t.status in OPEN_TASK_STATUSES and t.due_date < today
     )
     counts = Counter(task.status.value for task in tasks)
     task_counts = {status.value: counts.get(status.value, 0) for status in TaskStatus} | {"overdue": len(overdue)}
@@ -183,11 +188,17 @@ def year_status(session: Session, *, fiscal_year: int, today: date, council_code
             )
             for r in respondent_statuses(session, survey, today)
         )
-    documents = dict(
-        session.exec(
-            select(Document.kind, func.count())
-            .where(Document.cycle_id == cycle.id, Document.status == DocumentStatus.current)
-            .group_by(col(Document.kind))
+    documents = _count_by_kind(session, cycle, DocumentStatus.issued)
+    drafts = _count_by_kind(session, cycle, DocumentStatus.draft)
+    undeliverable = tuple(
+        f"{organization.name} {contact.role}（{document.title}）"
+        for organization, contact, document in session.exec(
+            select(Organization, Contact, Document)
+            .join(Contact, col(Contact.organization_id) == col(Organization.id))
+            .join(Delivery, col(Delivery.contact_id) == col(Contact.id))
+            .join(Document, col(Document.id) == col(Delivery.document_id))
+            .where(Document.cycle_id == cycle.id, Delivery.status == DeliveryStatus.undeliverable)
+            .order_by(col(Document.id), col(Organization.sort_order))
         ).all()
     )
     deliveries = dict(
@@ -210,10 +221,21 @@ def year_status(session: Session, *, fiscal_year: int, today: date, council_code
         overdue=overdue,
         survey_status=survey.status.value if survey else None,
         respondents=respondents,
-        documents={DocumentKind(kind).value: count for kind, count in sorted(documents.items())},
+        documents=documents,
+        drafts=drafts,
         deliveries={DeliveryStatus(status).value: count for status, count in sorted(deliveries.items())},
+        undeliverable=undeliverable,
         feeds=session.exec(select(func.count()).select_from(FeedSnapshot)).one(),
     )
+
+
+def _count_by_kind(session: Session, cycle: Cycle, status: DocumentStatus) -> dict[str, int]:
+    counts = session.exec(
+        select(Document.kind, func.count())
+        .where(Document.cycle_id == cycle.id, Document.status == status)
+        .group_by(col(Document.kind))
+    ).all()
+    return {DocumentKind(kind).value: count for kind, count in sorted(counts)}
 
 
 def payload(status: YearStatus) -> dict[str, Any]:
@@ -249,6 +271,8 @@ def payload(status: YearStatus) -> dict[str, Any]:
                 "status": m.status,
                 "revision": m.revision,
                 "awaiting_approval": m.awaiting_approval,
+                "approval": m.approval,
+                "approval_comment": m.approval_comment,
             }
             for m in status.meetings
         ],
@@ -280,6 +304,8 @@ def payload(status: YearStatus) -> dict[str, Any]:
             ],
         },
         "documents": dict(status.documents),
+        "drafts": dict(status.drafts),
         "deliveries": dict(status.deliveries),
+        "undeliverable": list(status.undeliverable),
         "feeds": status.feeds,
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -72,3 +73,24 @@ def _collect_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int]
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_lines(item, (*key_path, index), lines)
+
+
+_Loaded = TypeVar("_Loaded")
+
+
+def reloading(loader: Callable[[Path], _Loaded]) -> Callable[[Path], _Loaded]:
+    """`loader`, cached per version of the file it reads (path, modification time, size): a file read many times
+    per run (the cycle rules, the wording) is parsed once, and again only when someone edits it."""
+
+    @lru_cache(maxsize=16)
+    def cached(path: Path, _mtime_ns: int, _size: int) -> _Loaded:
+        return loader(path)
+
+    def load(path: Path) -> _Loaded:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise InputError("file not found", file=str(path)) from None
+        return cached(path, stat.st_mtime_ns, stat.st_size)
+
+    return load

@@ -1,24 +1,23 @@
-"""What every flow shares: the run's clock, who acts, the delivery channel, artifacts, events and retries.
+"""What every flow shares: the use cases' context (settings, clock, actor, database, channel), the step runner that
+makes each step of a use case an observable Prefect task, artifacts, events and retries.
 
-The clock: a flow takes `as_of` (a date; default today in Asia/Tokyo). For today, `now` is the wall clock; for any
-other date (the simulation, a catch-up by hand) `now` is that day at 09:00 in Tokyo, so documents, deliveries and
-audit events carry the simulated day. Nothing below the flows reads the clock.
+A flow is an entry point: it builds the settings once (checked before any work), the clock from its `as_of`
+parameter (default today in Asia/Tokyo; for today `now` is the wall clock, for any other date — the simulation, a
+catch-up by hand — that day at 09:00 in Tokyo), and acts as `flow:<flow name>`. Below it, nothing reads the clock or
+the environment.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, cast
+from datetime import date
+from functools import cache, partial
+from typing import Any, TypeVar, cast
 
-from prefect import runtime
+from prefect import runtime, task
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -33,22 +32,18 @@ from prefect.client.schemas.sorting import ArtifactSort
 from prefect.context import FlowRunContext
 from prefect.events import emit_event
 
-from council.clock import TOKYO, now_utc, today_in_tokyo
-from council.config import get_settings
-from council.delivery.channels import SmtpSettings, Transport, transport_for
+from council.clock import now_utc, today_in_tokyo
+from council.config import Settings, get_settings
+from council.context import Clock, Context
+from council.delivery.channels import Transport, transport_for
 from council.errors import InputError
-from council.planning.business_days import BusinessCalendar
-from council.planning.rules import CycleRules, load_rules
-from council.survey.rules import SurveyRules
-from council.survey.rules import load_rules as load_survey_rules
-from council.survey.rules import rules_path as survey_rules_path
 from models import Channel
+from models.db import engine_for
 
+_Result = TypeVar("_Result")
 # Transient failures (a locked SQLite file, a dropped connection, an SMTP relay saying "try later") are retried with
 # backoff; an InputError is a person's mistake and is never retried.
 RETRY_DELAYS = [2, 10, 30]
-SIMULATED_HOUR = time(9, 0)
-CHANNEL_SETTING = "COUNCIL_DELIVERY_CHANNEL"
 ARTIFACT_KEY = re.compile(r"^[a-z0-9-]*$")
 EVENT_NAMESPACE = uuid.UUID("5b1e4c1a-2f0c-4a51-9d0e-3c2a7d5e8f10")
 
@@ -77,13 +72,6 @@ TASK_OPTIONS: dict[str, Any] = {
     "cache_policy": NO_CACHE,
 }
 
-
-@dataclass(frozen=True)
-class RunClock:
-    today: date
-    now: datetime  # aware, UTC
-
-
 _simulated = False
 
 
@@ -99,12 +87,12 @@ def simulated_clock() -> Iterator[None]:
         _simulated = previous
 
 
-def run_clock(as_of: date | None) -> RunClock:
+def run_clock(as_of: date | None) -> Clock:
     """The day a run acts for, and the instant it stamps on what it writes."""
     today = today_in_tokyo()
     if as_of is None or (as_of == today and not _simulated):
-        return RunClock(today=today, now=now_utc())
-    return RunClock(today=as_of, now=datetime.combine(as_of, SIMULATED_HOUR, tzinfo=TOKYO).astimezone(UTC))
+        return Clock.wall(now_utc())
+    return Clock.on(as_of)
 
 
 def flow_run_id() -> str | None:
@@ -123,53 +111,51 @@ def running_as_deployment() -> bool:
     return bool(context and context.flow_run and context.flow_run.deployment_id)
 
 
-# The rules files are read once per version of the file (a tick reads them many times; parsing costs ~0.1 s).
-@lru_cache(maxsize=8)
-def _cycle_rules(path: Path, _mtime_ns: int, _size: int) -> CycleRules:
-    return load_rules(path)
-
-
-@lru_cache(maxsize=8)
-def _survey_rules(path: Path, _mtime_ns: int, _size: int) -> SurveyRules:
-    return load_survey_rules(path)
-
-
-def cycle_rules() -> CycleRules:
-    path = get_settings().cycle_file
-    stat = path.stat()
-    return _cycle_rules(path, stat.st_mtime_ns, stat.st_size)
-
-
-def business_calendar() -> BusinessCalendar:
-    return cycle_rules().business_calendar()
-
-
-def survey_rules() -> SurveyRules:
-    path = survey_rules_path()
-    stat = path.stat()
-    return _survey_rules(path, stat.st_mtime_ns, stat.st_size)
-
-
-def delivery_channel(environ: Mapping[str, str] | None = None) -> Channel:
-    """COUNCIL_DELIVERY_CHANNEL=outbox|smtp (default outbox: files under COUNCIL_HOME/outbox)."""
-    value = (environ if environ is not None else os.environ).get(CHANNEL_SETTING, Channel.outbox.value)
-    try:
-        return Channel(value.strip().lower())
-    except ValueError:
-        raise InputError(f"{value!r} is not outbox or smtp", field=CHANNEL_SETTING) from None
-
-
 def load_secret(block_name: str) -> str:
     """The value of a Prefect Secret block (COUNCIL_SMTP_PASSWORD_BLOCK): credentials stay in Prefect, not in env."""
     secret = cast("Secret[str]", Secret.load(block_name, _sync=True))  # type: ignore[call-arg]  # sync_compatible switch
     return str(secret.get())
 
 
-def open_transport() -> Transport:
+def open_transport(settings: Settings) -> Transport:
     """The configured channel's transport; the caller closes it. Tests replace this to inject failures."""
-    channel = delivery_channel()
-    smtp = SmtpSettings.from_env(secret_resolver=load_secret) if channel is Channel.smtp else None
-    return transport_for(channel, outbox_root=get_settings().outbox_dir, smtp=smtp)
+    smtp = settings.smtp(secret_resolver=load_secret) if settings.channel is Channel.smtp else None
+    return transport_for(settings.channel, outbox_root=settings.outbox_dir, smtp=smtp)
+
+
+@cache
+def _step_task(name: str) -> Any:
+    def run(call: Callable[[], Any]) -> Any:
+        return call()
+
+    return task(name=name, **TASK_OPTIONS)(run)
+
+
+def prefect_step(name: str, function: Callable[..., _Result], /, *args: Any, **kwargs: Any) -> _Result:
+    """A use case's step as a Prefect task named `name` (retried on transient failures), then a checkpoint where a
+    test may simulate a crash ('after:<name>')."""
+    result = cast("_Result", _step_task(name)(partial(function, *args, **kwargs)))
+    checkpoint(f"after:{name}")
+    return result
+
+
+def flow_context(as_of: date | None, settings: Settings | None = None) -> Context:
+    """The context of the running flow: its settings (checked now, before any work), its day, `flow:<name>` as the
+    actor, its run id on every record, each step a task."""
+    chosen = settings or get_settings()
+    return Context(
+        settings=chosen,
+        clock=run_clock(as_of),
+        actor=flow_actor(),
+        engine=engine_for(chosen.database_url),
+        open_transport=lambda: transport_opener(chosen),
+        flow_run_id=flow_run_id(),
+        step=prefect_step,
+    )
+
+
+# Tests replace this to inject channel failures.
+transport_opener: Callable[[Settings], Transport] = open_transport
 
 
 # ------------------------------------------------------------------------------------------------- fault injection

@@ -4,12 +4,13 @@ Import every table module here so `SQLModel.metadata` is complete for migrations
 """
 
 from models.audit import AuditEvent
-from models.cycle import Cycle, Meeting, Stage, Task
+from models.cycle import Cycle, Meeting, MeetingDecision, Stage, Task
 from models.documents import Delivery, Document, DocumentNumber
 from models.enums import (
     Body,
     Channel,
     CycleStatus,
+    DecisionOutcome,
     DeliveryStatus,
     DocumentKind,
     DocumentStatus,
@@ -48,6 +49,7 @@ __all__ = [
     "Council",
     "Cycle",
     "CycleStatus",
+    "DecisionOutcome",
     "Delivery",
     "DeliveryStatus",
     "Document",
@@ -60,6 +62,7 @@ __all__ = [
     "InitiativeKind",
     "Lane",
     "Meeting",
+    "MeetingDecision",
     "MeetingKind",
     "MeetingStatus",
     "Membership",

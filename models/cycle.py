@@ -7,7 +7,18 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.enums import CycleStatus, Lane, MeetingKind, MeetingStatus, StageStatus, TaskOrigin, TaskStatus
+from models.enums import (
+    CycleStatus,
+    DecisionOutcome,
+    InitiativeKind,
+    Lane,
+    MeetingKind,
+    MeetingStatus,
+    StageStatus,
+    TaskOrigin,
+    TaskStatus,
+    ThemeStatus,
+)
 from models.types import aware_column, enum_column
 
 
@@ -97,3 +108,21 @@ class Task(SQLModel, table=True):
     completed_by: str | None = Field(default=None, max_length=100)
     flow_run_id: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(sa_column=aware_column())
+
+
+class MeetingDecision(SQLModel, table=True):
+    """What a meeting did with a theme, recorded with the meeting when it is held: its minutes list exactly these,
+    whatever happens to the theme afterwards. `status_before` is the theme's status as the meeting found it (a
+    budgeted theme decided at the 2nd meeting is shown with （予算計上））; `status_after` what the meeting left."""
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "theme_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    outcome: DecisionOutcome = Field(sa_column=enum_column(DecisionOutcome))
+    status_before: ThemeStatus = Field(sa_column=enum_column(ThemeStatus))
+    status_after: ThemeStatus = Field(sa_column=enum_column(ThemeStatus))
+    initiative_kind: InitiativeKind | None = Field(default=None, sa_column=enum_column(InitiativeKind, nullable=True))
+    recorded_at: datetime = Field(sa_column=aware_column())
+    recorded_by: str = Field(max_length=100)

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from council.config import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -47,15 +46,10 @@ def engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
-def get_engine() -> Engine:
-    """The engine of the configured database, built when first asked for."""
-    return engine_for(get_settings().database_url)
-
-
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends normally, rolled back on any exception."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -72,8 +66,21 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Bring the database behind `engine` to the newest schema; safe to run any number of times."""
+    """Bring the database behind `engine` to the newest schema; safe to run any number of times.
+
+    SQLite changes a table by copying it into a new one (Alembic's batch mode), which foreign keys referring to it
+    would block: they are switched off for the migration (the pragma only works outside a transaction) and every
+    reference is checked afterwards."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left broken references: {broken[:5]}")

@@ -84,11 +84,14 @@ class DocumentKind(StrEnum):
     survey_summary = "survey_summary"  # 調査結果概要
     minutes = "minutes"  # 議事概要
     annual_schedule = "annual_schedule"  # 年間スケジュール
+    cancellation = "cancellation"  # 中止のお知らせ
+    postponement = "postponement"  # 延期のお知らせ
 
 
 class DocumentStatus(StrEnum):
-    current = "current"
-    superseded = "superseded"
+    draft = "draft"  # 案: no 文書番号, no date; rendered again from the current state until it is issued
+    issued = "issued"  # a record: numbered (letters), dated, its facts and files never change again
+    superseded = "superseded"  # an issued version followed by a correction (訂正) or a new edition
 
 
 class Channel(StrEnum):
@@ -100,6 +103,7 @@ class DeliveryStatus(StrEnum):
     queued = "queued"
     sent = "sent"
     failed = "failed"  # permanent: recorded for this recipient, the others go on
+    undeliverable = "undeliverable"  # no address on the roster, and the secretariat chose to go on without it
 
 
 class SurveySection(StrEnum):
@@ -119,6 +123,25 @@ class ThemeStatus(StrEnum):
     dropped = "dropped"
 
 
+class DecisionOutcome(StrEnum):
+    """What a meeting did with a theme (recorded with the meeting: its minutes list exactly these)."""
+
+    endorsed = "endorsed"  # a 幹事会 agreed to put it before the council meeting it prepares (案として了承)
+    adopted = "adopted"  # the 1st council meeting adopted it as a new collaboration theme
+    reported = "reported"  # the roundtable heard how its study stands
+    decided = "decided"  # the 2nd council meeting decided it as next year's initiative (新規 / 充実)
+
+
 class InitiativeKind(StrEnum):
     new = "new"  # 新規
     enhanced = "enhanced"  # 充実
+
+
+# Status sets, defined once (the tick, the flows, status and tracking all use these).
+OPEN_TASK_STATUSES = frozenset({TaskStatus.pending, TaskStatus.in_progress})
+CLOSED_TASK_STATUSES = frozenset({TaskStatus.done, TaskStatus.cancelled})
+OPEN_MEETING_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.confirmed})
+# Documents are issued for the meetings the secretariat convenes; the 市町村長会議 is convened by others.
+DOCUMENTED_MEETING_KINDS = frozenset(
+    {MeetingKind.council_meeting, MeetingKind.secretariat_meeting, MeetingKind.roundtable}
+)

@@ -46,7 +46,9 @@ class ApprovalDecision(StrEnum):
 
 
 class Approval(SQLModel, table=True):
-    """The secretariat's go-ahead for sending a meeting's documents (notice, agenda), asked by one flow run."""
+    """The secretariat's go-ahead for issuing and sending a meeting's drafts (notice, agenda): asked by a flow run
+    (which waits for the answer) or by a direct preparation (CLI, console: `flow_run_id` empty), for drafts whose
+    content is recorded by hash — a draft that changed since needs a new approval."""
 
     __table_args__ = (
         sa.UniqueConstraint("meeting_id", "flow_run_id"),
@@ -57,9 +59,10 @@ class Approval(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
-    flow_run_id: str = Field(max_length=64)
+    flow_run_id: str | None = Field(default=None, max_length=64)
     kinds: str = Field(max_length=100)  # the document kinds to send, e.g. 'notice,agenda'
     document_ids: list[Any] | None = Field(default=None, sa_column=json_column())
+    content_hashes: list[Any] | None = Field(default=None, sa_column=json_column())  # of those drafts, in order
     status: ApprovalStatus = Field(default=ApprovalStatus.requested, sa_column=enum_column(ApprovalStatus, index=True))
     requested_at: datetime = Field(sa_column=aware_column())
     decided_at: datetime | None = Field(default=None, sa_column=aware_column(nullable=True))

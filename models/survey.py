@@ -28,6 +28,9 @@ class ResponseStatus(StrEnum):
     late = "late"  # answered after its deadline
 
 
+ANSWERED_STATUSES = frozenset({ResponseStatus.answered, ResponseStatus.late})
+
+
 class SubmissionOutcome(StrEnum):
     accepted = "accepted"
     rejected = "rejected"

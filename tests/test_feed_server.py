@@ -20,7 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from council.feeds import FeedConfig, create_token, publish_feeds, revoke_token
+from council.feeds.config import FeedConfig
+from council.feeds.publish import publish_feeds
+from council.feeds.tokens import create_token, revoke_token
 from council.web import create_app
 from council.web.app import RedactTokens
 from council.web.conditional import not_modified

@@ -21,24 +21,20 @@ from typer.testing import CliRunner
 from council.cli import feeds as feeds_cli
 from council.clock import today_in_tokyo
 from council.errors import InputError, NotFoundError
-from council.feeds import (
+from council.feeds.config import FeedConfig
+from council.feeds.ical import Organizer, event_uid
+from council.feeds.publish import publish_feeds
+from council.feeds.selection import (
     Directory,
-    FeedConfig,
     MeetingRecord,
     OrganizationRecord,
     Schedule,
     StageRecord,
     TaskRecord,
     assemble_feeds,
-    create_token,
     feed_window,
-    hash_token,
-    list_tokens,
-    publish_feeds,
-    revoke_token,
-    token_grants,
 )
-from council.feeds.ical import Organizer, event_uid
+from council.feeds.tokens import create_token, hash_token, list_tokens, revoke_token, token_grants
 from council.wareki import fiscal_year_of
 from models import (
     AuditEvent,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from council.cli.common import OutputFormat, echo_lines, print_json
-from council.clock import TOKYO, now_in_tokyo
+from council.cli.common import OutputFormat, cli_context, echo_lines, print_json
+from council.clock import TOKYO
 from council.config import get_settings
-from council.delivery.channels import SmtpSettings, transport_for
+from council.delivery.actions import IncompleteDeliveryError
+from council.delivery.actions import deliver as deliver_action
 from council.delivery.contacts import demo_contacts_file, import_contacts
-from council.delivery.message import MailSettings
 from council.delivery.recipients import (
     RecipientGroup,
     RecipientSet,
@@ -20,21 +21,21 @@ from council.delivery.recipients import (
     resolve_groups,
     roster_contacts,
 )
-from council.delivery.service import DeliveryLine, DeliveryReport, Outcome, deliver_document, delivery_status
+from council.delivery.service import DeliveryLine, DeliveryReport, Outcome, delivery_status
 from council.errors import InputError
+from council.labels import DELIVERY_STATUS
 from council.wareki import wareki_datetime
 from models import Channel, DeliveryStatus
-from models.db import session_scope
 
 NO_ADDRESS = "（メールアドレス未登録）"
-STATUS_JA = {DeliveryStatus.queued: "未送信", DeliveryStatus.sent: "送信済", DeliveryStatus.failed: "送信失敗"}
+STATUS_JA = DELIVERY_STATUS
 OUTCOME_JA = {
     Outcome.sent: "送信",
     Outcome.already_sent: "送信済（省略）",
     Outcome.failed: "送信失敗",
     Outcome.failed_before: "送信失敗（前回）",
     Outcome.pending: "未送信",
-    Outcome.missing_email: "未送信（メールアドレス未登録）",
+    Outcome.undeliverable: "宛先なし（メールアドレス未登録）",
 }
 
 GroupOption = Annotated[
@@ -55,39 +56,30 @@ def _groups(values: list[str] | None) -> list[RecipientGroup]:
 
 def deliver(
     document_id: Annotated[int, typer.Argument(help="The Document id (see `council docs list`).")],
-    channel: Annotated[Channel, typer.Option("--channel", help="outbox (files) or smtp (COUNCIL_SMTP_*)")] = (
-        Channel.outbox
-    ),
+    channel: Annotated[
+        Channel | None, typer.Option("--channel", help="outbox (files) or smtp (COUNCIL_SMTP_*); default the setting")
+    ] = None,
     to: GroupOption = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Also try again the recipients that failed permanently before.")
     ] = False,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Send one document version to its recipients, each exactly once (safe to repeat). Exit 1 when some are left."""
-    settings = get_settings()
-    smtp = SmtpSettings.from_env() if channel is Channel.smtp else None
-    transport = transport_for(channel, outbox_root=settings.outbox_dir, smtp=smtp)
+    """Send one issued document version to its recipients, each exactly once (safe to repeat). Exit 1 when some are
+    left."""
+    base = get_settings()
+    settings = dataclasses.replace(base, channel=channel) if channel is not None else base
+    ctx = cli_context(settings=settings)
     groups = _groups(to)
     try:
-        with session_scope() as session:
-            recipients = resolve_groups(session, groups) if groups else None
-            report = deliver_document(
-                session,
-                document_id,
-                channel=transport,
-                now=now_in_tokyo(),
-                recipients=recipients,
-                mail=MailSettings.from_env(),
-                home=settings.home,
-                retry_failed=retry_failed,
-            )
-    finally:
-        transport.close()
+        summary = deliver_action(ctx, document_id, groups=groups or None, retry_failed=retry_failed)
+        report = summary.report
+    except IncompleteDeliveryError as incomplete:
+        report = incomplete.report
     if output is OutputFormat.json:
         print_json(report.as_dict())
     else:
-        echo_lines(_report_lines(report, settings.outbox_dir if channel is Channel.outbox else None))
+        echo_lines(_report_lines(report, settings.outbox_dir if settings.channel is Channel.outbox else None))
     if not report.complete:
         raise typer.Exit(code=1)
 
@@ -110,8 +102,8 @@ def deliveries(
     document_id: Annotated[int | None, typer.Option("--document", help="Only this document.")] = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Where every delivery of the year's documents stands: sent, failed (with why) or still queued."""
-    with session_scope() as session:
+    """Where every delivery of the year's documents stands: sent, failed (with why), undeliverable or still queued."""
+    with cli_context().transaction() as session:
         lines = delivery_status(session, fiscal_year, document_id=document_id)
     if output is OutputFormat.json:
         print_json([line.as_dict() for line in lines])
@@ -155,9 +147,9 @@ def contacts_import(
         raise InputError("give either a CSV file or --demo")
     path = demo_contacts_file() if demo else file
     assert path is not None
-    settings = get_settings()
-    with session_scope() as session:
-        report = import_contacts(session, path, now=now_in_tokyo(), actor=settings.actor)
+    ctx = cli_context()
+    with ctx.transaction() as session:
+        report = import_contacts(session, path, now=ctx.clock.now, actor=ctx.actor)
     if demo:
         typer.echo("DEMO contacts (fictitious example.jp addresses) loaded.")
     typer.echo(report.summary())
@@ -166,7 +158,7 @@ def contacts_import(
 @contacts_app.command("list")
 def contacts_list(to: GroupOption = None, output: FormatOption = OutputFormat.text) -> None:
     """The roster's contacts (or a group's), with their addresses; those without one are flagged."""
-    with session_scope() as session:
+    with cli_context().transaction() as session:
         groups = _groups(to)
         contacts: RecipientSet = resolve_groups(session, groups) if groups else roster_contacts(session)
     if output is OutputFormat.json:

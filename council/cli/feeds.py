@@ -7,22 +7,13 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlmodel import Session
 
-from council.cli.common import OutputFormat, print_json, user_errors
-from council.clock import now_utc, today_in_tokyo
-from council.config import get_settings
-from council.feeds import (
-    create_token,
-    feed_url,
-    list_tokens,
-    load_feed_config,
-    publish_feeds,
-    revoke_token,
-    write_feed_file,
-)
-from council.feeds.publish import PublishReport, public_snapshots
+from council.cli.common import OutputFormat, cli_context, print_json, user_errors
+from council.context import Context
+from council.feeds.publish import PublishReport, public_snapshots, publish_feeds, write_feed_file
+from council.feeds.tokens import create_token, feed_url, list_tokens, revoke_token
 from council.web import create_app, redact_tokens_in_access_log
-from models.db import session_scope
 
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
@@ -45,9 +36,21 @@ def serve(
 ) -> None:
     """Serve the published feeds and the subscribe page (GET /feeds/) with uvicorn."""
     with user_errors():
-        app = create_app(refresh_seconds=refresh)
+        ctx = cli_context()
+        app = create_app(ctx.engine, config=ctx.settings.feeds, refresh_seconds=refresh)
     redact_tokens_in_access_log()
     uvicorn.run(app, host=host, port=port, proxy_headers=True)
+
+
+def _publish(ctx: Context, session: Session, base_url: str | None) -> PublishReport:
+    return publish_feeds(
+        session,
+        today=ctx.clock.today,
+        now=ctx.clock.now,
+        config=ctx.settings.feeds,
+        feeds_dir=ctx.settings.feeds_dir,
+        base_url=base_url,
+    )
 
 
 def _print_report(report: PublishReport) -> None:
@@ -62,8 +65,9 @@ def _print_report(report: PublishReport) -> None:
 @feeds_app.command("publish")
 def publish(base_url: BaseUrlOption = None) -> None:
     """Rebuild every feed into the database and COUNCIL_HOME/feeds (unchanged feeds keep bytes and dates)."""
-    with user_errors(), session_scope() as session:
-        report = publish_feeds(session, today=today_in_tokyo(), now=now_utc(), base_url=base_url)
+    ctx = cli_context()
+    with user_errors(), ctx.transaction() as session:
+        report = _publish(ctx, session, base_url)
     _print_report(report)
 
 
@@ -73,8 +77,9 @@ def build(
     base_url: BaseUrlOption = None,
 ) -> None:
     """Publish, then write the public feeds as static files for any web server (dated by their last change)."""
-    with user_errors(), session_scope() as session:
-        report = publish_feeds(session, today=today_in_tokyo(), now=now_utc(), base_url=base_url)
+    ctx = cli_context()
+    with user_errors(), ctx.transaction() as session:
+        report = _publish(ctx, session, base_url)
         written = [write_feed_file(out, s.name, s.body, s.changed_at) for s in public_snapshots(session)]
     _print_report(report)
     for path in written:
@@ -88,9 +93,10 @@ def token_create(
     base_url: BaseUrlOption = None,
 ) -> None:
     """Create a token and print the subscription URL — once: only its hash is kept."""
-    config = load_feed_config()
-    with user_errors(), session_scope() as session:
-        issued = create_token(session, feed=feed, label=label, now=now_utc(), config=config, actor=get_settings().actor)
+    ctx = cli_context()
+    config = ctx.settings.feeds
+    with user_errors(), ctx.transaction() as session:
+        issued = create_token(session, feed=feed, label=label, now=ctx.clock.now, config=config, actor=ctx.actor)
     base = base_url or config.public_base_url or LOCAL_BASE_URL
     typer.echo(f"token {issued.token.id} for {feed} ({issued.token.label}). The URL is shown only now:")
     typer.echo(feed_url(base, feed, issued.secret))
@@ -99,7 +105,7 @@ def token_create(
 @token_app.command("list")
 def token_list(output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text) -> None:
     """List tokens (never the tokens themselves: they are not stored)."""
-    with session_scope() as session:
+    with cli_context().transaction() as session:
         tokens = list_tokens(session)
     rows = [
         {
@@ -124,8 +130,9 @@ def token_list(output: Annotated[OutputFormat, typer.Option("--format")] = Outpu
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(metavar="ID", help="Token id from `token list`.")]) -> None:
     """Revoke a token: its URL gets 404 from the next refresh of the server (a few seconds)."""
-    with user_errors(), session_scope() as session:
-        token = revoke_token(session, token_id=token_id, now=now_utc(), actor=get_settings().actor)
+    ctx = cli_context()
+    with user_errors(), ctx.transaction() as session:
+        token = revoke_token(session, token_id=token_id, now=ctx.clock.now, actor=ctx.actor)
     revoked = token.revoked_at.isoformat() if token.revoked_at else "?"
     typer.echo(f"token {token.id} for {token.feed} ({token.label}) revoked at {revoked}")
 

@@ -1,5 +1,5 @@
-"""`council survey kickoff`, `council approve`, `council status`, `council tick`, `council simulate`: the commands that
-run or answer the Prefect flows (flows/).
+"""`council survey kickoff`, `council status`, `council tick`, `council simulate`: the commands that run the Prefect
+flows (flows/), and the year's status.
 
 The flows are imported inside the commands that run them: importing Prefect costs about a second, which the other
 commands of the CLI should not pay.
@@ -11,21 +11,19 @@ import shutil
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from uuid import UUID
 
 import sqlalchemy as sa
 import typer
 
-from council.cli.common import OutputFormat, echo_lines, parse_date, print_json
+from council.cli.common import OutputFormat, cli_context, echo_lines, parse_date, print_json
+from council.cli.planning import check_fiscal_year
 from council.cli.survey import survey_app
-from council.clock import now_utc, today_in_tokyo
+from council.clock import now_utc
 from council.config import get_settings, reset_settings
 from council.errors import InputError
-from council.meetings.approvals import waiting_approval
-from council.status import YearStatus, payload, year_status
-from council.survey.store import council_id_for
+from council.status import MeetingLine, YearStatus, payload, year_status
 from council.wareki import fiscal_year_label, fiscal_year_of, wareki_date
-from models.db import engine_for, get_engine, session_scope, upgrade_to_head
+from models.db import engine_for, session_scope, upgrade_to_head
 
 FiscalYear = Annotated[int, typer.Option("--fy", help="Fiscal year, e.g. 2026 (= 令和8年度).")]
 OptionalFiscalYear = Annotated[
@@ -50,50 +48,19 @@ def kickoff(
     from flows.survey import survey_kickoff
 
     day = _parse_day(as_of)
-    with local_prefect(get_settings().home, quiet=True):
+    settings = get_settings()
+    with local_prefect(settings.home, quiet=True):
         report = survey_kickoff(fy, as_of=day)
     delivery = report.delivery
     typer.echo(
-        f"{fiscal_year_label(fy)} 調査開始: 対象 {report.respondents} 団体、依頼文書 {report.request_document_id}、"
-        f"送信 {delivery.sent} 件（送信済 {delivery.already_sent} 件、未送付 {delivery.not_delivered} 件）"
+        f"{fiscal_year_label(fy)} 調査開始: 対象 {report.opened.respondents} 団体、"
+        f"依頼文書 {report.request_document_id}、"
+        f"送信 {delivery.sent} 件（送信済 {delivery.already_sent} 件、宛先なし {delivery.undeliverable} 件、"
+        f"未送付 {delivery.not_delivered} 件）"
     )
     if not report.completed:
         typer.echo("some recipients do not have the request yet: see `council deliveries` and run it again", err=True)
         raise typer.Exit(code=1)
-
-
-# ------------------------------------------------------------------------------------------------- approve
-
-
-def approve(
-    meeting: Annotated[str, typer.Argument(help="The meeting whose documents wait, e.g. council-1.")],
-    fy: OptionalFiscalYear = None,
-    comment: Annotated[str | None, typer.Option("--comment", help="Why, or what to change.")] = None,
-    reject: Annotated[bool, typer.Option("--reject", help="Request changes instead of approving.")] = False,
-) -> None:
-    """Answer the approval that a prepare-meeting run waits for (approve, or --reject to request changes)."""
-    from council.meetings.approvals import expire
-    from flows.local import local_prefect
-    from flows.meetings import resume_waiting_run
-
-    settings = get_settings()
-    year = fy if fy is not None else fiscal_year_of(today_in_tokyo())
-    with session_scope() as session:
-        approval = waiting_approval(session, council_id=council_id_for(session), fiscal_year=year, meeting_key=meeting)
-        run_id = approval.flow_run_id
-    answer = {"decision": "request_changes" if reject else "approve", "comment": comment, "approver": settings.actor}
-    with local_prefect(settings.home, quiet=True):
-        if not resume_waiting_run(UUID(run_id), answer):
-            with session_scope() as session:
-                row = waiting_approval(
-                    session, council_id=council_id_for(session), fiscal_year=year, meeting_key=meeting
-                )
-                expire(session, row, now=now_utc(), actor=settings.actor, reason="the waiting flow run is gone")
-            raise InputError(
-                f"the flow run {run_id} that asked for approval is no longer waiting; the request is closed and the "
-                f"next tick prepares {meeting} again (or run the prepare-meeting flow)"
-            ) from None
-    typer.echo(f"{meeting}: {'changes requested' if reject else 'approved'} (flow run {run_id} resumes)")
 
 
 # ------------------------------------------------------------------------------------------------- status
@@ -105,10 +72,11 @@ def status(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Judge overdue as on this day (YYYY-MM-DD).")] = None,
 ) -> None:
     """Where the year stands: stages with progress, meetings, overdue tasks, each organisation's survey status."""
-    today = _parse_day(as_of) or today_in_tokyo()
+    ctx = cli_context(_parse_day(as_of))
+    today = ctx.clock.today
     year = fy if fy is not None else fiscal_year_of(today)
-    with session_scope() as session:
-        result = year_status(session, fiscal_year=year, today=today)
+    with ctx.transaction() as session:
+        result = year_status(session, fiscal_year=year, today=today, council_code=ctx.settings.council_code)
     if output == OutputFormat.json:
         print_json(payload(result))
     else:
@@ -129,8 +97,7 @@ def status_lines(result: YearStatus) -> list[str]:
     ]
     lines += ["", "meetings:"]
     lines += [
-        f"  {m.key:<16} {m.status:<10} {m.starts_at[:16].replace('T', ' ')}  rev {m.revision}"
-        f"{'  (waiting for approval: council approve ' + m.key + ')' if m.awaiting_approval else ''}  {m.title}"
+        f"  {m.key:<16} {m.status:<10} {m.starts_at[:16].replace('T', ' ')}  rev {m.revision}{_approval(m)}  {m.title}"
         for m in result.meetings
     ]
     lines += ["", "tasks: " + ", ".join(f"{name} {count}" for name, count in result.tasks.items())]
@@ -150,11 +117,22 @@ def status_lines(result: YearStatus) -> list[str]:
             )
     lines += [
         "",
-        "documents: " + (", ".join(f"{k} {v}" for k, v in result.documents.items()) or "none"),
+        "documents issued: " + (", ".join(f"{k} {v}" for k, v in result.documents.items()) or "none"),
+        "drafts (案): " + (", ".join(f"{k} {v}" for k, v in result.drafts.items()) or "none"),
         "deliveries: " + (", ".join(f"{k} {v}" for k, v in result.deliveries.items()) or "none"),
-        f"feeds: {result.feeds}",
     ]
+    if result.undeliverable:
+        lines += ["undeliverable (no e-mail address on the roster):"] + [f"  {line}" for line in result.undeliverable]
+    lines.append(f"feeds: {result.feeds}")
     return lines
+
+
+def _approval(meeting: MeetingLine) -> str:
+    if meeting.awaiting_approval:
+        return f"  (waiting for approval: council approve {meeting.key})"
+    if meeting.approval == "changes_requested":
+        return f"  (修正依頼: {meeting.approval_comment or '-'})"
+    return ""
 
 
 # ------------------------------------------------------------------------------------------------- tick
@@ -169,10 +147,15 @@ def tick_command(
     from flows.tick import tick
 
     day = _parse_day(as_of)
+    if fy is not None:
+        check_fiscal_year(fy)
     with local_prefect(get_settings().home, quiet=True):
         report = tick(as_of=day, fiscal_year=fy)
+    if report.closed_day:
+        typer.echo(f"tick {report.as_of}: a closed day — nothing is dated or sent; the next business day catches up")
+        return
     caught_up = f", catching up {report.missed_days} day(s) without a tick" if report.missed_days else ""
-    typer.echo(f"tick {report.as_of.isoformat()}: {len(report.performed)} action(s){caught_up}")
+    typer.echo(f"tick {report.as_of}: {len(report.performed)} action(s){caught_up}")
     for label in report.performed:
         typer.echo(f"  {label}")
 
@@ -213,8 +196,9 @@ def simulate(
         _start_over()
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    upgrade_to_head(get_engine())
-    with session_scope() as session:
+    engine = engine_for(settings.database_url)
+    upgrade_to_head(engine)
+    with session_scope(engine) as session:
         installed = install(session, reference_dir=settings.reference_dir, now=now_utc(), actor=settings.actor)
     typer.echo(installed)
 
@@ -223,7 +207,7 @@ def simulate(
         typer.echo(f"  ticked {day.isoformat()}{people}")
 
     with local_prefect(settings.home, quiet=not verbose):
-        result = simulate_year(fy, seed=seed, on_day=progress)
+        result = simulate_year(settings, fy, seed=seed, on_day=progress)
     if not result.ticked:
         typer.echo(f"{fiscal_year_label(fy)}: already simulated to its close; nothing to do (--fresh starts over)")
     echo_lines(simulation_summary(result.status, settings.home))
@@ -237,7 +221,7 @@ def simulation_summary(result: YearStatus, home: Path) -> list[str]:
         f"  stages done: {done}/{len(result.stages)}",
         f"  meetings held: {sum(1 for m in result.meetings if m.status == 'held')}/{len(result.meetings)}",
         f"  survey: {answered}/{len(result.respondents)} answered",
-        "  documents: " + ", ".join(f"{k} {v}" for k, v in result.documents.items()),
+        "  documents issued: " + ", ".join(f"{k} {v}" for k, v in result.documents.items()),
         "  deliveries: " + ", ".join(f"{k} {v}" for k, v in result.deliveries.items()),
         f"  feeds: {result.feeds}",
         "  tasks: " + ", ".join(f"{k} {v}" for k, v in result.tasks.items()),
@@ -247,7 +231,6 @@ def simulation_summary(result: YearStatus, home: Path) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     survey_app.command("kickoff")(kickoff)  # the survey family owns the `survey` group; kickoff joins it
-    app.command("approve")(approve)
     app.command("status")(status)
     app.command("tick")(tick_command)
     app.command("simulate")(simulate)

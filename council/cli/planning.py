@@ -1,4 +1,4 @@
-"""`council plan`, `council meeting pin`, `council tasks` and `council tasks done`.
+"""`council plan`, `council tasks` and `council tasks done` (the meetings' commands are in council.cli.meetings).
 
 Each command is one transaction: a bad fiscal year, date, key or rules file is one line on stderr, exit 2, and
 nothing written.
@@ -6,28 +6,26 @@ nothing written.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session, col, select
 
-from council.cli.common import OutputFormat, echo_lines, parse_date, print_json
-from council.clock import TOKYO, now_utc, today_in_tokyo
-from council.config import get_settings
+from council.cli.common import OutputFormat, cli_context, echo_lines, print_json
+from council.clock import TOKYO, today_in_tokyo
 from council.errors import InputError
-from council.planning.rules import load_rules
-from council.planning.store import StoreReport, find_meeting, pin_meeting, plan_and_store, require_cycle
-from council.tasks.tracking import STATUS_FILTERS, STATUS_LABELS_JA, complete_task, find_task, list_tasks
-from council.wareki import fiscal_year_label, fiscal_year_of, short_date, wareki_date, wareki_datetime, wareki_time
+from council.labels import TASK_STATUS
+from council.planning.actions import plan_year
+from council.planning.cycles import require_cycle
+from council.tasks.actions import complete_task_action
+from council.tasks.tracking import STATUS_FILTERS, list_tasks
+from council.wareki import fiscal_year_label, fiscal_year_of, short_date, wareki_date, wareki_time
 from models import Lane, Meeting, Organization, Stage, Task
-from models.db import session_scope
 
 MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 2000, 2100  # as the schema allows
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
 FiscalYearOption = Annotated[
@@ -43,13 +41,6 @@ def check_fiscal_year(fiscal_year: int | None) -> int:
     if not MIN_FISCAL_YEAR <= fiscal_year <= MAX_FISCAL_YEAR:
         raise InputError(f"--fy {fiscal_year}: a fiscal year between {MIN_FISCAL_YEAR} and {MAX_FISCAL_YEAR}")
     return fiscal_year
-
-
-def parse_time(text: str) -> time:
-    match = _TIME.match(text)
-    if match is None:
-        raise InputError(f"--time {text!r} is not a time HH:MM")
-    return time(int(match.group(1)), int(match.group(2)))
 
 
 # ---- text layout ----------------------------------------------------------------------------------------------------
@@ -105,7 +96,7 @@ def render_schedule(
     tasks: Sequence[tuple[Task, str | None]],
     *,
     explanations: dict[str, str] | None,
-    report: StoreReport | None,
+    summary: str | None,
 ) -> list[str]:
     """The year as text: the two-column month table, then the tasks by due date, then (optionally) the reasons."""
     cells = schedule_cells(fiscal_year, stages, meetings)
@@ -132,15 +123,15 @@ def render_schedule(
     lines += ["", "期限"]
     due_width = max((display_width(wareki_date(task.due_date)) for task, _ in tasks), default=0)
     for task, owner in tasks:
-        status = STATUS_LABELS_JA[task.status.value]
+        status = TASK_STATUS[task.status.value]
         who = f"  担当: {owner}" if owner else ""
         due = pad(wareki_date(task.due_date), due_width)
         lines.append(f"  {due}  {pad(status, 8)} {task.title}  [{task.key}]{who}")
     if explanations:
         lines += ["", "日付の根拠 (--explain)"]
         lines += [f"  {item}: {reason}" for item, reason in explanations.items()]
-    if report is not None:
-        lines += ["", f"保存: {report.summary()}"]
+    if summary is not None:
+        lines += ["", f"保存: {summary}"]
     return lines
 
 
@@ -238,59 +229,23 @@ def plan(
     output: FormatOption = OutputFormat.text,
     explain: Annotated[bool, typer.Option("--explain", help="Say why each date was chosen.")] = False,
 ) -> None:
-    """Plan the fiscal year from calendar/cycle.yaml and the pinned meetings, store it, and print it."""
+    """Plan the fiscal year from calendar/cycle.yaml and the pinned meetings, store it, draft its 年間スケジュール,
+    publish the feeds, and print it."""
     fiscal_year = check_fiscal_year(fiscal_year)
-    settings = get_settings()
-    rules = load_rules(settings.cycle_file)
-    with session_scope() as session:
-        report = plan_and_store(
-            session,
-            fiscal_year=fiscal_year,
-            rules=rules,
-            now=now_utc(),
-            actor=settings.actor,
-            council_code=settings.council_code,
-        )
-        stages, meetings, tasks = stored_year(session, report.cycle_id, report.plan.task_keys)
-    explanations = report.plan.explanations() if explain else None
+    ctx = cli_context()
+    report = plan_year(ctx, fiscal_year)
+    with ctx.transaction() as session:
+        cycle = require_cycle(session, ctx.settings.council_code, fiscal_year)
+        assert cycle.id is not None
+        stages, meetings, tasks = stored_year(session, cycle.id, frozenset(report.planned_task_keys))
+    explanations = dict(report.explanations) if explain else None
     if output == OutputFormat.json:
         print_json(plan_payload(fiscal_year, stages, meetings, tasks, explanations=explanations))
         typer.echo(f"stored: {report.summary()}", err=True)
     else:
-        echo_lines(render_schedule(fiscal_year, stages, meetings, tasks, explanations=explanations, report=report))
-
-
-def pin(
-    meeting: Annotated[str, typer.Argument(help="Meeting key (e.g. council-1) or numeric id.")],
-    day: Annotated[str, typer.Option("--date", help="The day, YYYY-MM-DD.")],
-    at: Annotated[str | None, typer.Option("--time", help="Start time HH:MM (default: keep the current one).")] = None,
-    fiscal_year: FiscalYearOption = None,
-) -> None:
-    """Pin a meeting to a day (and time) and re-plan what depends on it."""
-    fiscal_year = check_fiscal_year(fiscal_year)
-    pinned_day = parse_date(day, "--date")
-    start = parse_time(at) if at is not None else None
-    settings = get_settings()
-    rules = load_rules(settings.cycle_file)
-    with session_scope() as session:
-        report = pin_meeting(
-            session,
-            fiscal_year=fiscal_year,
-            meeting=meeting,
-            day=pinned_day,
-            start=start,
-            rules=rules,
-            now=now_utc(),
-            actor=settings.actor,
-            council_code=settings.council_code,
+        echo_lines(
+            render_schedule(fiscal_year, stages, meetings, tasks, explanations=explanations, summary=report.summary())
         )
-        row = find_meeting(session, require_cycle(session, settings.council_code, fiscal_year), meeting)
-        starts_at = row.starts_at.astimezone(TOKYO)
-        title, key = row.title, row.key
-    typer.echo(f"{title}（{key}）: {wareki_datetime(starts_at)} に固定しました")
-    typer.echo(f"stored: {report.summary()}")
-    for item in report.changed_keys:
-        typer.echo(f"  changed: {item}")
 
 
 def task_payload(fiscal_year: int, views: Sequence[Any]) -> dict[str, Any]:
@@ -317,7 +272,7 @@ def task_payload(fiscal_year: int, views: Sequence[Any]) -> dict[str, Any]:
 
 
 def tasks(
-    ctx: typer.Context,
+    typer_ctx: typer.Context,
     fiscal_year: FiscalYearOption = None,
     status: Annotated[
         str | None, typer.Option("--status", help=f"Only tasks in this state: {'|'.join(STATUS_FILTERS)}.")
@@ -325,13 +280,14 @@ def tasks(
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """List the tasks of a planned fiscal year by due date (`council tasks done TASK` marks one done)."""
-    if ctx.invoked_subcommand is not None:
+    if typer_ctx.invoked_subcommand is not None:
         return
     fiscal_year = check_fiscal_year(fiscal_year)
-    today = today_in_tokyo()
-    with session_scope() as session:
+    ctx = cli_context()
+    today = ctx.clock.today
+    with ctx.transaction() as session:
         views = list_tasks(
-            session, fiscal_year=fiscal_year, today=today, status=status, council_code=get_settings().council_code
+            session, fiscal_year=fiscal_year, today=today, status=status, council_code=ctx.settings.council_code
         )
     if output == OutputFormat.json:
         print_json(task_payload(fiscal_year, views))
@@ -339,7 +295,7 @@ def tasks(
     lines = [f"{fiscal_year_label(fiscal_year)}のタスク（{wareki_date(today)}現在、{len(views)}件）"]
     due_width = max((display_width(wareki_date(view.due)) for view in views), default=0)
     for view in views:
-        state = STATUS_LABELS_JA["overdue" if view.overdue else view.status]
+        state = TASK_STATUS["overdue" if view.overdue else view.status]
         owner = f"  担当: {view.owner}" if view.owner else ""
         due = pad(wareki_date(view.due), due_width)
         lines.append(f"  {view.id:>5}  {due}  {pad(state, 8)} {view.title}  [{view.key}]{owner}")
@@ -352,23 +308,12 @@ def done(
 ) -> None:
     """Mark a task done (repeating it changes nothing)."""
     fiscal_year = check_fiscal_year(fiscal_year)
-    settings = get_settings()
-    with session_scope() as session:
-        row = find_task(session, task, fiscal_year=fiscal_year, council_code=settings.council_code)
-        assert row.id is not None
-        was_done = row.completed_at is not None
-        row = complete_task(session, row.id, now=now_utc(), actor=settings.actor)
-        key, title, completed_at = row.key, row.title, row.completed_at
-    assert completed_at is not None
-    when = wareki_datetime(completed_at.astimezone(TOKYO))
-    typer.echo(f"{title}（{key}）: {'既に完了しています' if was_done else '完了にしました'}（{when}）")
+    result = complete_task_action(cli_context(), fiscal_year, task)
+    typer.echo(f"{result.title}（{result.key}）: {'既に完了しています' if result.already_done else '完了にしました'}")
 
 
 def register(app: typer.Typer) -> None:
     app.command("plan")(plan)
-    meeting_app = typer.Typer(help="Meetings of a planned year.", no_args_is_help=True)
-    meeting_app.command("pin")(pin)
-    app.add_typer(meeting_app, name="meeting")
     tasks_app = typer.Typer(
         help="List the tasks of a planned year by due date; `council tasks done TASK` marks one done.",
         invoke_without_command=True,

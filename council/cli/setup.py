@@ -9,7 +9,7 @@ import typer
 from council.clock import now_utc
 from council.config import get_settings
 from council.reference import load_reference
-from models.db import get_engine, session_scope, upgrade_to_head
+from models.db import engine_for, session_scope, upgrade_to_head
 
 
 def init(
@@ -18,7 +18,7 @@ def init(
     """Create or upgrade the database to the newest schema and load the reference data (safe to repeat)."""
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    engine = get_engine()
+    engine = engine_for(settings.database_url)
     upgrade_to_head(engine)
     with session_scope(engine) as session:
         report = load_reference(session, settings.reference_dir, now=now_utc(), actor=settings.actor)

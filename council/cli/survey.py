@@ -10,31 +10,26 @@ from typing import Annotated
 
 import typer
 
-from council.cli.common import print_json
-from council.clock import now_utc, today_in_tokyo
-from council.config import get_settings
-from council.planning.business_days import BusinessCalendar
-from council.planning.rules import load_rules as load_cycle_rules
-from council.survey.intake import ImportReport, import_files, process_inbox
-from council.survey.rules import load_rules
-from council.survey.service import build_forms, close_survey, mark_sent, open_survey, survey_tally
-from council.survey.status import due_reminders, record_reminders, survey_status
+from council.cli.common import cli_context, print_json
+from council.labels import RESPONSE_STATUS
+from council.survey.actions import (
+    IntakeReport,
+    close_survey,
+    due_reminders_step,
+    forms_step,
+    import_answers,
+    open_only,
+    send_reminders,
+    tally_of,
+)
+from council.survey.status import survey_status
 from council.survey.store import get_survey
 from council.survey.tally_formats import tally_csv, tally_payload, tally_text, tally_xlsx
 from council.wareki import fiscal_year_label
-from models.db import session_scope
 
 survey_app = typer.Typer(help="The yearly needs survey (連携課題・ニーズ調査).", no_args_is_help=True)
 
 FiscalYear = Annotated[int, typer.Option("--fy", help="Fiscal year, e.g. 2026 (= 令和8年度).")]
-
-
-def _calendar() -> BusinessCalendar:
-    """The offices' business days as configured in the cycle rules (calendar/cycle.yaml)."""
-    return load_cycle_rules(get_settings().cycle_file).business_calendar()
-
-
-STATUS_LABELS = {"not_sent": "未送付", "sent": "未回答", "answered": "回答済", "late": "回答済（期限後）"}
 
 
 class StatusFormat(StrEnum):
@@ -51,14 +46,12 @@ class TallyFormat(StrEnum):
 
 @survey_app.command("open")
 def open_command(fy: FiscalYear) -> None:
-    """Open the year's survey (idempotent): windows from the cycle's survey stage, respondents from the roster."""
-    with session_scope() as session:
-        survey = open_survey(session, fiscal_year=fy, now=now_utc(), calendar=_calendar(), actor=get_settings().actor)
-        count = len(survey_status(session, fy, today_in_tokyo()))
+    """Open the year's survey without sending anything (idempotent): windows from the plan, respondents from the
+    roster, a response task each. The request goes out with `council survey kickoff`."""
+    opened = open_only(cli_context(), fy)
     typer.echo(
-        f"{fiscal_year_label(fy)} survey open: "
-        f"municipalities {survey.municipal_opens_on}–{survey.municipal_closes_on}, "
-        f"departments {survey.department_opens_on}–{survey.department_closes_on}; {count} respondents"
+        f"{fiscal_year_label(fy)} survey open: municipalities {opened.municipal_window}, "
+        f"departments {opened.department_window}; {opened.respondents} respondents"
     )
 
 
@@ -68,28 +61,14 @@ def forms_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write one form per respondent into.")],
 ) -> None:
     """Write the pre-filled answer form (xlsx) of every respondent."""
-    with session_scope() as session:
-        paths = build_forms(session, get_survey(session, fy), out)
+    paths = forms_step(cli_context(), fy, out)
     typer.echo(f"{len(paths)} forms written to {out}")
 
 
-@survey_app.command("mark-sent")
-def mark_sent_command(
-    fy: FiscalYear,
-    organization: Annotated[
-        list[str] | None, typer.Option("--org", help="Organisation code (repeat); default: every respondent.")
-    ] = None,
-) -> None:
-    """Record that the request (調査依頼) went out, for reminders and status."""
-    with session_scope() as session:
-        changed = mark_sent(session, fy, now=now_utc(), organization_codes=organization)
-    typer.echo(f"{changed} respondent(s) marked sent")
-
-
-def _report(reports: list[ImportReport]) -> None:
-    for report in reports:
-        typer.echo(report.summary(), err=report.outcome == "rejected")
-    if any(report.outcome == "rejected" for report in reports):
+def _report(report: IntakeReport) -> None:
+    for item in report.files:
+        typer.echo(item.summary, err=item.outcome == "rejected")
+    if report.rejected:
         raise typer.Exit(code=2)
 
 
@@ -100,19 +79,22 @@ def import_command(
     ],
     fy: Annotated[int | None, typer.Option("--fy", help="Reject forms of any other fiscal year.")] = None,
 ) -> None:
-    """Import answer files, each as one transaction (all rows or none). Exit code 2 if any file was rejected."""
-    _report(import_files(files, now=now_utc(), fiscal_year=fy, actor=get_settings().actor))
+    """Import answer files, each as one transaction (all rows or none), and complete the response tasks of those
+    who answered. Exit code 2 if any file was rejected."""
+    _report(import_answers(cli_context(), files, fiscal_year=fy))
 
 
 @survey_app.command("inbox")
 def inbox_command(
     fy: Annotated[int | None, typer.Option("--fy", help="Reject forms of any other fiscal year.")] = None,
 ) -> None:
-    """Import every file in COUNCIL_HOME/inbox, moving each to inbox/processed or inbox/rejected."""
-    reports = process_inbox(now=now_utc(), fiscal_year=fy, actor=get_settings().actor)
-    if not reports:
-        typer.echo(f"inbox {get_settings().inbox_dir} is empty")
-    _report(reports)
+    """Import every file in COUNCIL_HOME/inbox (the survey-intake flow's use case), moving each to inbox/processed
+    or inbox/rejected."""
+    ctx = cli_context()
+    report = import_answers(ctx, fiscal_year=fy)
+    if not report.files:
+        typer.echo(f"inbox {ctx.settings.inbox_dir} is empty")
+    _report(report)
 
 
 @survey_app.command("status")
@@ -120,9 +102,9 @@ def status_command(
     fy: FiscalYear, output: Annotated[StatusFormat, typer.Option("--format")] = StatusFormat.text
 ) -> None:
     """Who was sent the request, who answered (on time or late), who is overdue."""
-    today = today_in_tokyo()
-    with session_scope() as session:
-        statuses = survey_status(session, fy, today)
+    ctx = cli_context()
+    with ctx.transaction() as session:
+        statuses = survey_status(session, fy, ctx.clock.today, council_code=ctx.settings.council_code)
     if output == StatusFormat.json:
         print_json([{**asdict(status), "has_answered": status.has_answered} for status in statuses])
         return
@@ -130,7 +112,7 @@ def status_command(
         overdue = " 期限超過" if status.overdue else ""
         reminders = f" 督促:{','.join(status.reminders)}" if status.reminders else ""
         typer.echo(
-            f"{status.organization_code}\t{status.organization_name}\t{STATUS_LABELS[status.status.value]}"
+            f"{status.organization_code}\t{status.organization_name}\t{RESPONSE_STATUS[status.status]}"
             f"\t期限 {status.deadline}\t{status.answer_count}件{overdue}{reminders}"
         )
     answered = sum(1 for status in statuses if status.has_answered)
@@ -140,27 +122,42 @@ def status_command(
 @survey_app.command("reminders")
 def reminders_command(
     fy: FiscalYear,
-    record: Annotated[bool, typer.Option("--record", help="Record them as sent (after sending the 督促).")] = False,
+    send: Annotated[
+        bool, typer.Option("--send", help="Send them (the survey-reminders flow's use case), not just list them.")
+    ] = False,
 ) -> None:
-    """The reminders (督促) due today; with --record, mark them sent so they never go out twice."""
-    today = today_in_tokyo()
-    with session_scope() as session:
-        due = due_reminders(session, fy, today, _calendar(), load_rules().reminders)
-        if record:
-            record_reminders(session, fy, due, now=now_utc())
+    """The reminders (督促) due today; with --send, issue and send them, each step recorded so it never goes out
+    twice."""
+    ctx = cli_context()
+    if send:
+        report = send_reminders(ctx, fy)
+        for batch in report.batches:
+            new = f" 新たな期限 {batch.new_deadline}" if batch.new_deadline else ""
+            typer.echo(
+                f"{batch.step}\t期限 {batch.deadline}{new}\t文書 {batch.document_id}\t"
+                f"{len(batch.organizations)} 団体\t送信 {batch.sent}"
+            )
+        typer.echo(f"{len(report.reminded)} reminder(s) sent")
+        return
+    due = due_reminders_step(ctx, fy)
     for reminder in due:
-        typer.echo(
-            f"{reminder.organization_code}\t{reminder.organization_name}\t{reminder.step}\t期限 {reminder.deadline}"
-        )
-    typer.echo(f"{len(due)} reminder(s) due{' and recorded' if record else ''}")
+        new = f"\t新たな期限 {reminder.new_deadline}" if reminder.new_deadline else ""
+        who = f"{reminder.organization_code}\t{reminder.organization_name}"
+        typer.echo(f"{who}\t{reminder.step}\t期限 {reminder.deadline}{new}")
+    typer.echo(f"{len(due)} reminder(s) due (send them with --send)")
 
 
 @survey_app.command("close")
 def close_command(fy: FiscalYear) -> None:
-    """Close the survey (no more reminders) and print the tally."""
-    with session_scope() as session:
-        tally = close_survey(session, fy, now=now_utc(), actor=get_settings().actor)
-    for line in tally_text(tally):
+    """Close the survey (the survey-close flow's use case): respondents' tasks settled, the 調査結果概要 issued and
+    sent, the new theme candidates created; prints the tally."""
+    ctx = cli_context()
+    report = close_survey(ctx, fy)
+    typer.echo(
+        f"closed: {report.closed.answered}/{report.closed.respondents} answered; summary document "
+        f"{report.summary_document_id} sent to {report.delivery.sent}; {len(report.candidates)} candidate theme(s)"
+    )
+    for line in tally_text(tally_of(ctx, fy)):
         typer.echo(line)
 
 
@@ -171,9 +168,10 @@ def tally_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Counts per section × category, municipalities and departments separately, `*` where departments answered."""
-    with session_scope() as session:
-        tally = survey_tally(session, fy)
-        stamp = get_survey(session, fy).opened_at
+    ctx = cli_context()
+    tally = tally_of(ctx, fy)
+    with ctx.transaction() as session:
+        stamp = get_survey(session, fy, ctx.settings.council_code).opened_at
     if output == TallyFormat.xlsx:
         if out is None:
             raise typer.BadParameter("--format xlsx needs --out FILE", param_hint="--out")

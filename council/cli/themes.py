@@ -8,26 +8,12 @@ from typing import Annotated
 
 import typer
 
-from council.cli.common import print_json
-from council.clock import now_utc
-from council.config import get_settings
-from council.survey.rules import load_rules
-from council.survey.service import survey_tally
-from council.themes.catalogue import (
-    INITIATIVE_LABELS,
-    ThemeView,
-    add_theme,
-    carry_over,
-    create_theme_candidates,
-    decide_theme,
-    defer_theme,
-    drop_theme,
-    list_themes,
-    theme_history,
-    update_theme,
-)
+from council.cli.common import cli_context, print_json
+from council.labels import INITIATIVE_KIND
+from council.survey.actions import candidates_step
+from council.themes.actions import add_theme_action, carry_over_action, edit_theme, move_theme
+from council.themes.views import ThemeView, list_themes, theme_history
 from council.wareki import fiscal_year_label
-from models.db import session_scope
 from models.enums import InitiativeKind, SurveySection, ThemeStatus
 
 themes_app = typer.Typer(
@@ -55,8 +41,9 @@ def list_command(
     output: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
 ) -> None:
     """List themes (by code)."""
-    with session_scope() as session:
-        views = list_themes(session, fiscal_year=fy, status=status)
+    ctx = cli_context()
+    with ctx.transaction() as session:
+        views = list_themes(session, fiscal_year=fy, status=status, council_code=ctx.settings.council_code)
     if output == ListFormat.json:
         print_json(
             [{**asdict(view), "lead_label": view.lead_label, "status_label": view.status_label} for view in views]
@@ -80,22 +67,18 @@ def add_command(
     code: Annotated[str | None, typer.Option("--code", help="Default: T<fy>-<next number>.")] = None,
 ) -> None:
     """Add a candidate theme."""
-    settings = get_settings()
-    with session_scope() as session:
-        theme = add_theme(
-            session,
-            fiscal_year=fy,
-            title=title,
-            section=section,
-            category=category,
-            now=now_utc(),
-            actor=settings.actor,
-            summary=summary,
-            leads=lead or (),
-            related=related or (),
-            code=code,
-        )
-    typer.echo(f"added {theme.code}: {theme.title}")
+    view = add_theme_action(
+        cli_context(),
+        fiscal_year=fy,
+        title=title,
+        section=section,
+        category=category,
+        summary=summary,
+        leads=lead or (),
+        related=related or (),
+        code=code,
+    )
+    typer.echo(f"added {view.code}: {view.title}")
 
 
 @themes_app.command("update")
@@ -115,24 +98,21 @@ def update_command(
     comment: Comment = None,
 ) -> None:
     """Edit a theme and/or move it one step along its lifecycle."""
-    with session_scope() as session:
-        updated = update_theme(
-            session,
-            theme,
-            now=now_utc(),
-            actor=get_settings().actor,
-            title=title,
-            summary=summary,
-            section=section,
-            category=category,
-            add_leads=lead or (),
-            remove_leads=remove_lead or (),
-            add_related=related or (),
-            remove_related=remove_related or (),
-            status=status,
-            comment=comment,
-        )
-    typer.echo(f"{updated.code}: {updated.status.value}")
+    view = edit_theme(
+        cli_context(),
+        theme,
+        title=title,
+        summary=summary,
+        section=section,
+        category=category,
+        add_leads=lead or (),
+        remove_leads=remove_lead or (),
+        add_related=related or (),
+        remove_related=remove_related or (),
+        status=status,
+        comment=comment,
+    )
+    typer.echo(f"{view.code}: {view.status.value}")
 
 
 @themes_app.command("decide")
@@ -142,11 +122,8 @@ def decide_command(
     comment: Comment = None,
 ) -> None:
     """Decided as next year's initiative (2nd meeting)."""
-    with session_scope() as session:
-        decided = decide_theme(session, theme, kind, now=now_utc(), actor=get_settings().actor, comment=comment)
-    typer.echo(
-        f"{decided.code}: decided〔{INITIATIVE_LABELS[kind]}〕 for {fiscal_year_label(decided.current_fiscal_year + 1)}"
-    )
+    moved = move_theme(cli_context(), theme, ThemeStatus.decided, initiative_kind=kind, comment=comment)
+    typer.echo(f"{moved.code}: decided〔{INITIATIVE_KIND[kind]}〕")
 
 
 @themes_app.command("defer")
@@ -156,24 +133,23 @@ def defer_command(
     comment: Comment = None,
 ) -> None:
     """Defer to a later fiscal year; it comes back as a candidate then (carry-over)."""
-    with session_scope() as session:
-        deferred = defer_theme(session, theme, to, now=now_utc(), actor=get_settings().actor, comment=comment)
-    typer.echo(f"{deferred.code}: deferred to {fiscal_year_label(to)}")
+    moved = move_theme(cli_context(), theme, ThemeStatus.deferred, to_year=to, comment=comment)
+    typer.echo(f"{moved.code}: deferred to {fiscal_year_label(to)}")
 
 
 @themes_app.command("drop")
 def drop_command(theme: ThemeCode, comment: Comment = None) -> None:
     """Drop a theme (kept, with its history)."""
-    with session_scope() as session:
-        dropped = drop_theme(session, theme, now=now_utc(), actor=get_settings().actor, comment=comment)
-    typer.echo(f"{dropped.code}: dropped")
+    moved = move_theme(cli_context(), theme, ThemeStatus.dropped, comment=comment)
+    typer.echo(f"{moved.code}: dropped")
 
 
 @themes_app.command("history")
 def history_command(theme: ThemeCode) -> None:
     """Every step and edit of a theme."""
-    with session_scope() as session:
-        events = theme_history(session, theme)
+    ctx = cli_context()
+    with ctx.transaction() as session:
+        events = theme_history(session, theme, council_code=ctx.settings.council_code)
     for event in events:
         start = event.from_status.value if event.from_status else "-"
         typer.echo(
@@ -182,23 +158,12 @@ def history_command(theme: ThemeCode) -> None:
 
 
 @themes_app.command("candidates")
-def candidates_command(
-    fy: Annotated[int, typer.Option("--fy")],
-    minimum: Annotated[
-        int | None, typer.Option("--min", help="Also categories with this many municipal answers (default: rules).")
-    ] = None,
-) -> None:
-    """Create candidate themes from the survey tally (idempotent)."""
-    threshold = minimum if minimum is not None else load_rules().candidate_min_municipal_answers
-    with session_scope() as session:
-        tally = survey_tally(session, fy)
-        themes = create_theme_candidates(
-            session, tally, now=now_utc(), actor=get_settings().actor, min_municipal_answers=threshold
-        )
-        lines = [f"{theme.code}\t{theme.title}" for theme in themes]
-    for line in lines:
-        typer.echo(line)
-    typer.echo(f"{len(lines)} candidate theme(s)")
+def candidates_command(fy: Annotated[int, typer.Option("--fy")]) -> None:
+    """Create candidate themes from the survey tally (idempotent; the threshold is reference/survey.yaml's)."""
+    codes = candidates_step(cli_context(), fy)
+    for code in codes:
+        typer.echo(code)
+    typer.echo(f"{len(codes)} candidate theme(s)")
 
 
 @themes_app.command("carry-over")
@@ -207,8 +172,7 @@ def carry_over_command(
     to_year: Annotated[int, typer.Option("--to")],
 ) -> None:
     """Bring decided initiatives and themes deferred to --to into that year's plan (idempotent)."""
-    with session_scope() as session:
-        report = carry_over(session, from_year, to_year, now=now_utc(), actor=get_settings().actor)
+    report = carry_over_action(cli_context(), from_year, to_year)
     typer.echo(f"initiatives: {', '.join(report.initiatives) or '-'}")
     typer.echo(f"deferred themes back as candidates: {', '.join(report.revived) or '-'}")
 

@@ -64,6 +64,13 @@ PRIMARY_ROLES: dict[OrganizationKind, str] = {
 }
 
 
+class UndeliverablePolicy(StrEnum):
+    """What sending does when some recipients have no e-mail address (COUNCIL_UNDELIVERABLE)."""
+
+    fail = "fail"  # refuse to send anything, naming the organisations without an address
+    record = "record"  # send to the others; record the rest as undeliverable (shown in `council status`)
+
+
 class RecipientGroup(StrEnum):
     municipalities = "municipalities"  # 各市町村企画担当課長
     mayors = "mayors"  # 各市町村長

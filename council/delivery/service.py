@@ -31,7 +31,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from council.config import get_settings
 from council.delivery.channels import (
     ChannelError,
     DeliveryError,
@@ -41,7 +40,7 @@ from council.delivery.channels import (
     Transport,
 )
 from council.delivery.message import Attachment, MailSettings, build_message, mailbox, message_id_for
-from council.delivery.recipients import Recipient, RecipientSet, recipients_for_document
+from council.delivery.recipients import Recipient, RecipientSet, UndeliverablePolicy, recipients_for_document
 from council.errors import InputError, NotFoundError
 from models import Channel, Contact, Cycle, Delivery, DeliveryStatus, Document, DocumentStatus, Organization
 
@@ -60,7 +59,10 @@ class Outcome(StrEnum):
     failed = "failed"  # permanent failure in this run
     failed_before = "failed_before"  # failed permanently in an earlier run: not retried unless asked
     pending = "pending"  # still queued: transient failure after every attempt, or not tried (batch stopped)
-    missing_email = "missing_email"  # queued: the roster has no address for this contact
+    undeliverable = "undeliverable"  # no address on the roster; recorded so (the secretariat chose to go on)
+
+
+SETTLED_OUTCOMES = frozenset({Outcome.sent, Outcome.already_sent, Outcome.undeliverable})
 
 
 @dataclass(frozen=True)
@@ -89,20 +91,19 @@ class DeliveryReport:
 
     @property
     def complete(self) -> bool:
-        """Every recipient has the document (now or from an earlier run)."""
-        return all(item.outcome in (Outcome.sent, Outcome.already_sent) for item in self.outcomes)
+        """Every recipient has the document (now or from an earlier run), or is recorded as undeliverable."""
+        return all(item.outcome in SETTLED_OUTCOMES for item in self.outcomes)
 
     def summary_ja(self) -> str:
         """'送信 33件、送信済のため省略 0件、失敗 1件、未送信 1件（うちメールアドレス未登録 1件）'."""
         failed = self.count(Outcome.failed) + self.count(Outcome.failed_before)
-        missing = self.count(Outcome.missing_email)
-        pending = self.count(Outcome.pending) + missing
+        missing = self.count(Outcome.undeliverable)
         text = (
             f"送信 {self.count(Outcome.sent)}件、送信済のため省略 {self.count(Outcome.already_sent)}件、"
-            f"失敗 {failed}件、未送信 {pending}件"
+            f"失敗 {failed}件、未送信 {self.count(Outcome.pending)}件"
         )
         if missing:
-            text += f"（うちメールアドレス未登録 {missing}件）"
+            text += f"、宛先なし（メールアドレス未登録） {missing}件"
         if self.stopped:
             text += f"。送信を中断しました: {self.stopped}"
         return text
@@ -283,9 +284,10 @@ def deliver_document(
     *,
     channel: Transport,
     now: datetime,
+    home: Path,
+    mail: MailSettings,
     recipients: RecipientSet | None = None,
-    mail: MailSettings | None = None,
-    home: Path | None = None,
+    undeliverable: UndeliverablePolicy = UndeliverablePolicy.fail,
     max_attempts: int = 4,
     backoff: Callable[[int], float] = exponential_backoff,
     sleep: Callable[[float], None] = time.sleep,
@@ -297,13 +299,17 @@ def deliver_document(
     Transient errors are retried up to `max_attempts` times per recipient, waiting `backoff(attempt)` seconds
     (through `sleep`, which tests replace); a permanent error marks that recipient `failed` and the others go on;
     a channel error (bad credentials, TLS refused) stops the batch and leaves the rest queued for a rerun.
-    Recipients without an e-mail address get a queued row and are reported. The caller closes `channel`.
+    Recipients without an e-mail address stop everything before anything is sent (InputError naming their
+    organisations) — unless `undeliverable` is `record`: then they are recorded as undeliverable and the others
+    get it. Only issued versions are sent. The caller closes `channel`.
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     document = session.get(Document, document_id)
     if document is None or document.id is None:
         raise NotFoundError(f"no document with id {document_id}")
+    if document.status is DocumentStatus.draft:
+        raise InputError(f"document {document_id} ({document.title}) is a draft (案): issue it before sending it")
     if document.status is DocumentStatus.superseded and not allow_superseded:
         raise InputError(
             f"document {document_id} ({document.title} v{document.version}) is superseded: deliver the current version"
@@ -311,11 +317,17 @@ def deliver_document(
     cycle = session.get(Cycle, document.cycle_id)
     if cycle is None:
         raise NotFoundError(f"document {document_id} belongs to no cycle")
-    content = load_document_content(home or get_settings().home, document)
-    mail = mail or MailSettings.from_env()
+    content = load_document_content(home, document)
     chosen = recipients if recipients is not None else recipients_for_document(session, document)
     if not chosen.recipients:
         raise InputError(f"no recipients for document {document_id} ({chosen.label})")
+    if chosen.without_email and undeliverable is UndeliverablePolicy.fail:
+        names = "、".join(dict.fromkeys(r.organization_name for r in chosen.without_email))
+        raise InputError(
+            f"{document.title}: no e-mail address for {len(chosen.without_email)} recipient(s) ({names}); load them "
+            "with `council contacts import FILE`, or set COUNCIL_UNDELIVERABLE=record to send to the others and record "
+            "these as undeliverable"
+        )
 
     _insert_missing_rows(session, document.id, channel.channel, [r.contact_id for r in chosen.recipients], now)
     session.commit()
@@ -345,6 +357,10 @@ def deliver_document(
             outcomes.append(outcome(Outcome.already_sent))
             session.commit()
             continue
+        if row.status is DeliveryStatus.undeliverable and not recipient.email:
+            outcomes.append(outcome(Outcome.undeliverable))
+            session.commit()
+            continue
         if row.status is DeliveryStatus.failed and not retry_failed:
             outcomes.append(outcome(Outcome.failed_before))
             session.commit()
@@ -354,9 +370,9 @@ def deliver_document(
             session.commit()
             continue
         if not recipient.email:
-            row.error, row.updated_at = MISSING_EMAIL, now
+            row.status, row.error, row.updated_at = DeliveryStatus.undeliverable, MISSING_EMAIL, now
             session.commit()
-            outcomes.append(outcome(Outcome.missing_email))
+            outcomes.append(outcome(Outcome.undeliverable))
             continue
 
         message_id = message_id_for(delivery_id, document.content_hash, mail.message_id_domain)

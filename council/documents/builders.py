@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
+from council import labels
 from council.documents.contexts import (
-    KIND_LABELS,
     AgendaContext,
+    AgendaItem,
+    CancellationContext,
     ContactBlock,
     Issue,
     Letterhead,
+    MeetingChangeContext,
     MinutesContext,
+    MinutesItem,
     NoticeContext,
     OverviewLine,
+    PostponementContext,
     ReminderContext,
     ScheduleContext,
     ScheduleMeeting,
@@ -22,16 +26,28 @@ from council.documents.contexts import (
     SummaryTable,
     SurveyRequestContext,
     SurveySummaryContext,
+    ThemeLine,
 )
-from council.documents.facts import KIND_ORDER, MeetingFacts, Member, ScheduleFacts, SurveyFacts, Window
+from council.documents.facts import (
+    KIND_ORDER,
+    DecisionFact,
+    MeetingFacts,
+    Member,
+    Members,
+    ScheduleFacts,
+    SurveyFacts,
+    ThemeFact,
+    Window,
+)
 from council.documents.office import OfficeConfig
 from council.documents.text import circled, month_day, month_day_weekday
 from council.documents.texts import DocumentTexts, SurveyTexts
 from council.errors import InputError
 from council.planning.business_days import BusinessCalendar
 from council.survey.tally import CategoryCount, SurveyTally
+from council.themes.lifecycle import ThemeSelection
 from council.wareki import fiscal_year_label, wareki_date
-from models.enums import DocumentKind, Lane, MeetingKind, OrganizationKind, SurveySection
+from models.enums import DocumentKind, Lane, MeetingKind, OrganizationKind, SurveySection, ThemeStatus
 
 MEETING_LANES = {
     MeetingKind.council_meeting: Lane.council,
@@ -42,20 +58,22 @@ MEETING_LANES = {
 SECTION_NUMBERS = ("（1）", "（2）", "（3）", "（4）", "（5）")
 
 
-def addressee_groups(members: Sequence[Member], office: OfficeConfig) -> list[tuple[str, int]]:
-    """(label, how many) per addressee line: several members of one kind and role are addressed together
-    (各市町村企画担当課長), a member alone by its title (e.g. a deputy director general, 次長).
+def addressee_groups(members: Members, office: OfficeConfig) -> list[tuple[str, int]]:
+    """(label, how many) per addressee line: several members of one kind and role are addressed together — all of
+    the body's (各市町村企画担当課長) or some of them (関係市町村企画担当課長) — and a member alone by its title (e.g. a
+    deputy director general, 次長, or the one municipality a reminder goes to).
 
     The secretariat is the sender, so it is never addressed."""
     groups: dict[tuple[OrganizationKind, str], list[Member]] = {}
-    for member in members:
+    for member in members.addressed:
         if member.kind != OrganizationKind.secretariat:
             groups.setdefault((member.kind, member.role), []).append(member)
     lines: list[tuple[str, int]] = []
     # Within a kind, named posts (a 次長) come before groups (各部局主幹課長), as the source lists them.
     ordered = sorted(groups.items(), key=lambda entry: (KIND_ORDER[entry[0][0]], len(entry[1]) > 1))
     for (kind, role), group in ordered:
-        label = office.group_label(kind, role) if len(group) > 1 else None
+        complete = len(group) >= members.group_sizes.get((kind, role), 0)
+        label = office.group_label(kind, role, complete=complete) if len(group) > 1 else None
         if label:
             lines.append((label, len(group)))
         else:
@@ -63,7 +81,7 @@ def addressee_groups(members: Sequence[Member], office: OfficeConfig) -> list[tu
     return lines
 
 
-def addressees(members: Sequence[Member], office: OfficeConfig) -> tuple[str, ...]:
+def addressees(members: Members, office: OfficeConfig) -> tuple[str, ...]:
     """'各市町村企画担当課長　様' …, or the fallback (関係各位) when nobody is on the roster."""
     lines = [label for label, _ in addressee_groups(members, office)]
     if not lines:
@@ -84,7 +102,7 @@ def contact_block(office: OfficeConfig) -> ContactBlock:
     return ContactBlock(lines=tuple(lines))
 
 
-def letterhead(kind: DocumentKind, members: Sequence[Member], office: OfficeConfig) -> Letterhead:
+def letterhead(kind: DocumentKind, members: Members, office: OfficeConfig) -> Letterhead:
     return Letterhead(
         addressees=addressees(members, office), sender=office.sender_for(kind), seal_note=office.seal_note
     )
@@ -92,25 +110,66 @@ def letterhead(kind: DocumentKind, members: Sequence[Member], office: OfficeConf
 
 def stem(subject_title: str, kind: DocumentKind, suffix: str = "") -> str:
     """'令和8年度第1回県・市町村連携推進会議_開催通知' — the readable part of every file name of a version."""
-    return f"{subject_title}_{KIND_LABELS[kind]}{suffix}"
+    return f"{subject_title}_{labels.DOCUMENT_KIND[kind]}{suffix}"
+
+
+def theme_line(theme: ThemeFact, selection: ThemeSelection | None) -> ThemeLine:
+    """A theme as an agenda lists it: its title with its state (（検討中）, （予算計上）, 〔新規〕 …) and leads."""
+    tags = ""
+    if selection == ThemeSelection.in_progress:
+        tags += f"（{labels.THEME_STATUS[theme.status]}）"
+    if theme.initiative_kind is not None:
+        tags += f"〔{labels.INITIATIVE_KIND[theme.initiative_kind]}〕"
+    elif theme.status in (ThemeStatus.budgeted, ThemeStatus.deferred):
+        tags += f"（{labels.THEME_STATUS[theme.status]}）"
+    if theme.leads:
+        tags += f"〔{'、'.join(theme.leads)}〕"
+    return ThemeLine(title=theme.title, tags=tags)
+
+
+def decision_line(decision: DecisionFact) -> ThemeLine:
+    """A theme as the minutes record the meeting's decision: 〔新規〕/〔充実〕 for a decided one, （予算計上） when the
+    meeting found it budgeted, and its leads."""
+    tags = ""
+    if decision.initiative_kind is not None:
+        tags += f"〔{labels.INITIATIVE_KIND[decision.initiative_kind]}〕"
+    if decision.theme.status == ThemeStatus.budgeted:
+        tags += f"（{labels.THEME_STATUS[ThemeStatus.budgeted]}）"
+    if decision.theme.leads:
+        tags += f"〔{'、'.join(decision.theme.leads)}〕"
+    return ThemeLine(title=decision.theme.title, tags=tags)
+
+
+def agenda_items(facts: MeetingFacts) -> tuple[AgendaItem, ...]:
+    return tuple(
+        AgendaItem(
+            title=item.title,
+            themes=tuple(theme_line(theme, item.selection) for theme in item.themes),
+            material=item.material,
+        )
+        for item in facts.items
+    )
 
 
 def notice_context(
-    facts: MeetingFacts, office: OfficeConfig, issue: Issue, calendar: BusinessCalendar
+    facts: MeetingFacts, office: OfficeConfig, texts: DocumentTexts, issue: Issue, calendar: BusinessCalendar
 ) -> NoticeContext:
-    body = ["標記会議を下記のとおり開催します。"]
+    words = texts.letters
+    body = list(words("notice", "body").lines)
     if facts.purpose:
-        body[0] += f"今回の会議では、{facts.purpose}"
-    body.append("つきましては、御多忙のところ恐縮ですが、御出席くださるようお願いします。")
+        body[0] += words("notice", "purpose").fill(purpose=facts.purpose)
     other = []
     if office.attendance_reply_business_days > 0:
         reply_by = calendar.add_business_days(facts.starts_at.date(), -office.attendance_reply_business_days)
-        other.append(f"出席者を{month_day_weekday(reply_by)}までに担当あて電子メールにより御報告ください。")
-    other.append("資料は当日配布します。")
+        other.append(words("notice", "reply").fill(reply_by=month_day_weekday(reply_by)))
+    if facts.materials_by is not None and facts.materials_by < facts.starts_at.date():
+        other.append(words("notice", "materials_in_advance").fill(materials_by=month_day_weekday(facts.materials_by)))
+    else:
+        other.append(words("notice", "materials_on_the_day").fill())
     return NoticeContext(
         issue=issue,
         letterhead=letterhead(DocumentKind.notice, facts.members, office),
-        title=f"{facts.title}の開催について（通知）",
+        title=words("notice", "title").fill(meeting=facts.title),
         meeting_title=facts.title,
         body=tuple(body),
         when=facts.when,
@@ -133,26 +192,67 @@ def agenda_context(facts: MeetingFacts, texts: DocumentTexts, issue: Issue) -> A
         when=facts.when,
         venue=facts.venue,
         note=facts.purpose if is_secretariat and facts.purpose else None,
-        items=facts.items,
+        items=agenda_items(facts),
         materials=materials,
         file_stem=stem(facts.title, DocumentKind.agenda),
     )
 
 
-def minutes_context(facts: MeetingFacts, office: OfficeConfig, issue: Issue) -> MinutesContext:
+def minutes_context(facts: MeetingFacts, office: OfficeConfig, texts: DocumentTexts, issue: Issue) -> MinutesContext:
+    """The 議事概要: under the item its decisions belong to, exactly the decisions recorded with the meeting."""
+    words = texts.letters
+    pending = words("minutes", "pending").fill()
     attendees = tuple(
         f"{label}（{count}名）" if count > 1 else label for label, count in addressee_groups(facts.members, office)
     )
+    items = []
+    for item in facts.items:
+        decisions = facts.decisions if item.selection is not None and item.selection == facts.decided_selection else ()
+        result = pending
+        if decisions:
+            outcome = decisions[0].outcome
+            result = words("minutes", outcome.value).fill(prepared=facts.prepares or "")
+        items.append(MinutesItem(title=item.title, decisions=tuple(decision_line(d) for d in decisions), result=result))
     return MinutesContext(
         issue=issue,
         title=f"{facts.title} 議事概要",
         meeting_title=facts.title,
         when=facts.when,
         venue=facts.venue,
-        attendees=attendees or ("（記入）",),
+        attendees=attendees or (pending,),
         secretariat=f"{office.department}{office.section}",
-        items=facts.items,
+        items=tuple(items),
+        pending=pending,
         file_stem=stem(facts.title, DocumentKind.minutes),
+    )
+
+
+def meeting_change_context(
+    kind: DocumentKind,
+    facts: MeetingFacts,
+    office: OfficeConfig,
+    texts: DocumentTexts,
+    issue: Issue,
+    *,
+    notice_reference: str,
+    notified_when: str,
+    reason: str | None,
+) -> MeetingChangeContext:
+    """中止のお知らせ (kind cancellation) or 延期のお知らせ (postponement, `facts` carrying the new date)."""
+    letter = kind.value
+    context_type = CancellationContext if kind == DocumentKind.cancellation else PostponementContext
+    return context_type(
+        issue=issue,
+        letterhead=letterhead(kind, facts.members, office),
+        title=texts.letters(letter, "title").fill(meeting=facts.title),
+        body=texts.letters(letter, "body").fill_lines(notice=notice_reference),
+        meeting_title=facts.title,
+        when=notified_when,
+        new_when=facts.when if kind == DocumentKind.postponement else None,
+        venue=facts.venue,
+        reason=reason,
+        contact=contact_block(office),
+        file_stem=stem(facts.title, kind),
     )
 
 
@@ -171,64 +271,61 @@ def _per_kind(survey: SurveyFacts) -> list[tuple[str, Window]]:
 
 
 def survey_request_context(
-    survey: SurveyFacts, texts: SurveyTexts, office: OfficeConfig, issue: Issue, *, deadline: date | None = None
+    survey: SurveyFacts, texts: DocumentTexts, office: OfficeConfig, issue: Issue
 ) -> SurveyRequestContext:
     windows = _per_kind(survey)
-    if not windows and deadline is None:
+    if not windows:
         raise InputError(
             f"fiscal year {survey.fiscal_year} has no survey window: open the survey or plan its 'survey' stage",
             field="survey",
         )
     label = fiscal_year_label(survey.fiscal_year)
-    if deadline is not None:
-        deadlines: tuple[str, ...] = (wareki_date(deadline),)
-    else:
-        deadlines = tuple(f"{prefix}{wareki_date(window.closes_on)}" for prefix, window in windows)
+    survey_texts = texts.survey
     return SurveyRequestContext(
         issue=issue,
         letterhead=letterhead(DocumentKind.survey_request, survey.members, office),
-        title=f"{label}{texts.title}について（依頼）",
-        body=(
-            "県と市町村及び市町村間の連携を一層推進するため、標記調査を下記のとおり実施します。",
-            "つきましては、御多忙のところ恐縮ですが、御協力くださるようお願いします。"
-            "なお、調査結果は、新たな連携テーマの検討に活用させていただきます。",
-        ),
-        sections=tuple(texts.sections[section].label for section in SurveySection),
-        asked=texts.asked,
+        title=texts.letters("survey_request", "title").fill(survey=f"{label}{survey_texts.title}"),
+        body=texts.letters("survey_request", "body").lines,
+        sections=tuple(survey_texts.sections[section].label for section in SurveySection),
+        asked=survey_texts.asked,
         periods=tuple(f"{prefix}{_window_text(window)}" for prefix, window in windows),
-        deadlines=deadlines,
-        submission=texts.submission,
+        deadlines=tuple(f"{prefix}{wareki_date(window.closes_on)}" for prefix, window in windows),
+        submission=survey_texts.submission,
         contact=contact_block(office),
-        file_stem=stem(f"{label}{texts.title}", DocumentKind.survey_request),
+        file_stem=stem(f"{label}{survey_texts.title}", DocumentKind.survey_request),
     )
 
 
 def reminder_context(
-    fiscal_year: int,
-    members: Sequence[Member],
-    texts: SurveyTexts,
+    survey: SurveyFacts,
+    texts: DocumentTexts,
     office: OfficeConfig,
     issue: Issue,
     *,
     deadline: date,
+    new_deadline: date | None,
     step: str,
-    request_reference: str | None,
+    request_reference: str,
 ) -> ReminderContext:
-    label = fiscal_year_label(fiscal_year)
-    reference = f"{request_reference}で" if request_reference else "先に"
+    """A 督促: before the deadline (`new_deadline` None) it restates the deadline; after it, it names the new one."""
+    label = fiscal_year_label(survey.fiscal_year)
+    letter = "reminder_before_deadline" if new_deadline is None else "reminder_after_deadline"
+    words = texts.letters
+    shown = new_deadline or deadline
     return ReminderContext(
         issue=issue,
-        letterhead=letterhead(DocumentKind.survey_reminder, members, office),
-        title=f"{label}{texts.title}の提出について（再依頼）",
-        body=(
-            f"{reference}依頼しました標記調査について、現時点で御回答をいただいておりません。",
-            f"御多忙のところ恐縮ですが、{wareki_date(deadline)}までに御提出くださるようお願いします。",
-            "なお、本通知と行き違いに御提出いただいている場合は、御容赦ください。",
+        letterhead=letterhead(DocumentKind.survey_reminder, survey.members, office),
+        title=words(letter, "title").fill(survey=f"{label}{texts.survey.title}"),
+        body=words(letter, "body").fill_lines(
+            request=request_reference,
+            deadline=wareki_date(deadline),
+            new_deadline=wareki_date(shown),
         ),
-        deadline=wareki_date(deadline),
-        submission=texts.submission,
+        deadline_label=words(letter, "deadline_label").fill(),
+        deadline=wareki_date(shown),
+        submission=texts.survey.submission,
         contact=contact_block(office),
-        file_stem=stem(f"{label}{texts.title}", DocumentKind.survey_reminder, f"_{step}"),
+        file_stem=stem(f"{label}{texts.survey.title}", DocumentKind.survey_reminder, f"_{step}"),
     )
 
 

@@ -16,23 +16,18 @@ from models.enums import DocumentKind
 PLACEHOLDER_NUMBER = "（文書番号）"
 PLACEHOLDER_DATE = "（発出日）"
 
-KIND_LABELS: dict[DocumentKind, str] = {
-    DocumentKind.notice: "開催通知",
-    DocumentKind.agenda: "次第",
-    DocumentKind.survey_request: "調査依頼",
-    DocumentKind.survey_reminder: "督促",
-    DocumentKind.survey_summary: "調査結果概要",
-    DocumentKind.minutes: "議事概要",
-    DocumentKind.annual_schedule: "年間スケジュール",
-}
-
 
 @dataclass(frozen=True)
 class Issue:
-    """Fixed when a version is issued: its 文書番号 (letters only) and its date line."""
+    """What is fixed when a version is issued — its 文書番号 (letters only) and its date line — or, for a draft, the
+    draft's mark (案) and its planned date. A correction (訂正) carries the note saying what it corrects and why.
+    None of this counts in the content hash (see council.documents.lifecycle)."""
 
     number: str | None
     date: str
+    draft_mark: str | None = None
+    correction_note: str | None = None
+    title_suffix: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,7 @@ class SurveyRequestContext:
 
 @dataclass(frozen=True)
 class ReminderContext:
-    """督促 (sent only to those who have not answered)."""
+    """督促 (sent only to those who have not answered): before the deadline it restates it; after, it sets a new one."""
 
     kind: ClassVar[DocumentKind] = DocumentKind.survey_reminder
     numbered: ClassVar[bool] = True
@@ -145,10 +140,41 @@ class ReminderContext:
     letterhead: Letterhead
     title: str
     body: tuple[str, ...]
+    deadline_label: str  # 提出期限 / 新たな提出期限
     deadline: str
     submission: str
     contact: ContactBlock
     file_stem: str
+
+
+@dataclass(frozen=True)
+class MeetingChangeContext:
+    """中止のお知らせ / 延期のお知らせ: to those who received the notice, referring to it."""
+
+    kind: ClassVar[DocumentKind]
+    numbered: ClassVar[bool] = True
+
+    issue: Issue
+    letterhead: Letterhead
+    title: str
+    body: tuple[str, ...]
+    meeting_title: str
+    when: str  # as notified
+    new_when: str | None  # a postponement's new date and time
+    venue: str
+    reason: str | None
+    contact: ContactBlock
+    file_stem: str
+
+
+@dataclass(frozen=True)
+class CancellationContext(MeetingChangeContext):
+    kind: ClassVar[DocumentKind] = DocumentKind.cancellation
+
+
+@dataclass(frozen=True)
+class PostponementContext(MeetingChangeContext):
+    kind: ClassVar[DocumentKind] = DocumentKind.postponement
 
 
 @dataclass(frozen=True)
@@ -186,8 +212,17 @@ class SurveySummaryContext:
 
 
 @dataclass(frozen=True)
+class MinutesItem:
+    """One item of the 議事: what the meeting decided under it (recorded with the meeting), else a blank to fill."""
+
+    title: str
+    decisions: tuple[ThemeLine, ...]
+    result: str
+
+
+@dataclass(frozen=True)
 class MinutesContext:
-    """議事概要 — a skeleton the secretariat fills in after the meeting."""
+    """議事概要 — the meeting's recorded decisions, with blanks for the secretariat to fill in."""
 
     kind: ClassVar[DocumentKind] = DocumentKind.minutes
     numbered: ClassVar[bool] = False
@@ -199,7 +234,8 @@ class MinutesContext:
     venue: str
     attendees: tuple[str, ...]
     secretariat: str
-    items: tuple[AgendaItem, ...]
+    items: tuple[MinutesItem, ...]
+    pending: str  # （記入）
     file_stem: str
 
 

@@ -1,11 +1,12 @@
 """Read what the documents need from the database into plain values (the only module here that queries tables).
 
-Times are converted to the meeting's zone (Asia/Tokyo) here; texts from the database are made one line here.
+Times are converted to the meeting's zone (Asia/Tokyo) here; texts from the database are made one line here. Themes
+are read as they stood at the moment a document speaks for (a meeting's start at the latest), and a meeting's
+decisions as recorded with it: nothing here looks at "today's" theme states for a past meeting.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,46 +14,42 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from council.config import get_settings
-from council.documents.contexts import AgendaItem, ThemeLine
 from council.documents.text import meeting_time_span, month_day_weekday, one_line
-from council.documents.texts import DocumentTexts, ItemSpec, ThemeSelection
-from council.errors import InputError, NotFoundError
+from council.documents.texts import DocumentTexts, ItemSpec
+from council.errors import InputError
+from council.keys import AGENDA_PREFIX, SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_STAGE, meeting_task_key
+from council.planning.cycles import find_task
+from council.themes.history import ThemeSnapshot, lead_names, themes_as_of
+from council.themes.lifecycle import ThemeSelection, meeting_move, selects
 from council.wareki import fiscal_year_label, wareki_date
-from models.cycle import Cycle, Meeting, Stage
-from models.enums import (
-    BODY_OF_MEETING_KIND,
+from models import (
     Body,
+    Contact,
+    Council,
+    Cycle,
+    DecisionOutcome,
     InitiativeKind,
     Lane,
+    Meeting,
+    MeetingDecision,
     MeetingKind,
     MeetingStatus,
+    Membership,
+    Organization,
     OrganizationKind,
+    Stage,
+    Survey,
+    Theme,
     ThemeStatus,
 )
-from models.organizations import Contact, Council, Membership, Organization
-from models.survey import Survey
-from models.themes import Theme, ThemeOrganization
+from models.enums import BODY_OF_MEETING_KIND, DOCUMENTED_MEETING_KINDS
 
-# Documents are issued for the meetings the secretariat convenes; the 市町村長会議 is convened by others.
-DOCUMENTED_MEETING_KINDS = (MeetingKind.council_meeting, MeetingKind.secretariat_meeting, MeetingKind.roundtable)
 KIND_ORDER = {
     OrganizationKind.municipality: 0,
     OrganizationKind.department: 1,
     OrganizationKind.regional_office: 2,
     OrganizationKind.secretariat: 3,
 }
-STATUS_LABELS = {
-    ThemeStatus.candidate: "候補",
-    ThemeStatus.adopted: "テーマ決定",
-    ThemeStatus.under_study: "検討中",
-    ThemeStatus.reported: "検討状況報告",
-    ThemeStatus.budgeted: "予算計上",
-    ThemeStatus.decided: "決定",
-    ThemeStatus.deferred: "継続検討",
-    ThemeStatus.dropped: "見送り",
-}
-INITIATIVE_LABELS = {InitiativeKind.new: "新規", InitiativeKind.enhanced: "充実"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +64,43 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Members:
+    """Whom a letter is for, and how many of each (kind, role) the whole body has: a letter to some of them is
+    addressed to 関係… instead of 各…, and one to a single member by its title."""
+
+    addressed: tuple[Member, ...]
+    group_sizes: dict[tuple[OrganizationKind, str], int]
+
+
+@dataclass(frozen=True)
+class ThemeFact:
+    code: str
+    title: str
+    status: ThemeStatus  # as the document's moment found it
+    initiative_kind: InitiativeKind | None
+    deferred_to: int | None
+    leads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    title: str
+    selection: ThemeSelection | None
+    themes: tuple[ThemeFact, ...]
+    material: str | None
+
+
+@dataclass(frozen=True)
+class DecisionFact:
+    """What the meeting did with one theme, as recorded with it."""
+
+    theme: ThemeFact  # status = the status the meeting found it in
+    outcome: DecisionOutcome
+    status_after: ThemeStatus
+    initiative_kind: InitiativeKind | None
+
+
+@dataclass(frozen=True)
 class MeetingFacts:
     fiscal_year: int
     key: str
@@ -77,9 +111,12 @@ class MeetingFacts:
     when: str  # 令和8年7月8日（水）14時00分～16時00分
     venue: str
     purpose: str
-    items: tuple[AgendaItem, ...]
-    members: tuple[Member, ...]
+    items: tuple[ItemFacts, ...]
+    members: Members
     prepares: str | None  # the title of the council meeting a 幹事会 prepares
+    decisions: tuple[DecisionFact, ...]
+    decided_selection: ThemeSelection | None  # the item its decisions belong to
+    materials_by: date | None  # the planned day the 次第 and materials go out
 
 
 @dataclass(frozen=True)
@@ -93,7 +130,7 @@ class SurveyFacts:
     fiscal_year: int
     municipal: Window | None
     department: Window | None
-    members: tuple[Member, ...]
+    members: Members
 
 
 @dataclass(frozen=True)
@@ -122,87 +159,83 @@ class ScheduleFacts:
     meetings: tuple[ScheduledMeeting, ...]
 
 
-def load_cycle(session: Session, fiscal_year: int) -> tuple[Council, Cycle]:
-    """The configured council's cycle of `fiscal_year` (NotFoundError when it has not been planned)."""
-    code = get_settings().council_code
-    row = session.exec(
-        select(Council, Cycle)
-        .join(Cycle, col(Cycle.council_id) == col(Council.id))
-        .where(Council.code == code, Cycle.fiscal_year == fiscal_year)
-    ).first()
-    if row is None:
-        raise NotFoundError(
-            f"council {code!r} has no plan for fiscal year {fiscal_year} ({fiscal_year_label(fiscal_year)})"
-        )
-    return row
-
-
-def meetings_of(session: Session, cycle: Cycle) -> list[Meeting]:
-    return list(session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id).order_by(col(Meeting.starts_at))))
-
-
-def find_meeting(session: Session, cycle: Cycle, key: str) -> Meeting:
-    meeting = session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id, Meeting.key == key)).first()
-    if meeting is None:
-        raise NotFoundError(f"fiscal year {cycle.fiscal_year} has no meeting {key!r}", field="meeting")
-    return meeting
-
-
 def check_documented(meeting: Meeting) -> None:
     if meeting.kind not in DOCUMENTED_MEETING_KINDS:
         raise InputError(f"no documents are issued for meeting {meeting.key!r} ({meeting.kind.value})", field="meeting")
-    if meeting.status == MeetingStatus.cancelled:
-        raise InputError(f"meeting {meeting.key!r} is cancelled", field="meeting")
 
 
 def load_members(
     session: Session, council_id: int, body: Body, *, organization_ids: Sequence[int] | None = None
-) -> tuple[Member, ...]:
-    """The active members of `body` (only those of `organization_ids` when given), in letter order:
-    municipalities, departments, regional offices, the secretariat."""
+) -> Members:
+    """The active members of `body` (only those of `organization_ids` when given) in letter order —
+    municipalities, departments, regional offices, the secretariat — with the size of each group in the body."""
     query = (
         select(Contact, Organization)
         .join(Membership, col(Membership.contact_id) == col(Contact.id))
         .join(Organization, col(Organization.id) == col(Contact.organization_id))
         .where(Membership.council_id == council_id, Membership.body == body, col(Organization.active).is_(True))
     )
-    if organization_ids is not None:
-        query = query.where(col(Organization.id).in_(list(organization_ids)))
-    rows = session.exec(query).all()
-    members = [
-        Member(
-            kind=organization.kind,
-            organization=one_line(organization.name),
-            role=one_line(contact.role),
-            title=one_line(contact.title or f"{organization.name}{contact.role}"),
-            sort_order=organization.sort_order,
+    everyone = [
+        (
+            organization.id,
+            Member(
+                kind=organization.kind,
+                organization=one_line(organization.name),
+                role=one_line(contact.role),
+                title=one_line(contact.title or f"{organization.name}{contact.role}"),
+                sort_order=organization.sort_order,
+            ),
         )
-        for contact, organization in rows
+        for contact, organization in session.exec(query).all()
     ]
-    members.sort(key=lambda member: (KIND_ORDER[member.kind], member.sort_order, member.organization, member.role))
-    return tuple(members)
+    sizes: dict[tuple[OrganizationKind, str], int] = {}
+    for _, member in everyone:
+        sizes[(member.kind, member.role)] = sizes.get((member.kind, member.role), 0) + 1
+    wanted = set(organization_ids) if organization_ids is not None else None
+    addressed = [member for organization_id, member in everyone if wanted is None or organization_id in wanted]
+    addressed.sort(key=lambda member: (KIND_ORDER[member.kind], member.sort_order, member.organization, member.role))
+    return Members(addressed=tuple(addressed), group_sizes=sizes)
+
+
+def full_meeting_title(fiscal_year: int, title: str) -> str:
+    """'第1回県・市町村連携推進会議' → '令和8年度第1回県・市町村連携推進会議' (unchanged when it already says so)."""
+    label = fiscal_year_label(fiscal_year)
+    title = one_line(title)
+    return title if title.startswith(label) else f"{label}{title}"
+
+
+def local_times(meeting: Meeting) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(meeting.timezone)
+    return meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+
+
+def meeting_when(meeting: Meeting) -> str:
+    return meeting_time_span(*local_times(meeting))
 
 
 def meeting_facts(
-    session: Session, council: Council, cycle: Cycle, meeting: Meeting, texts: DocumentTexts
+    session: Session, council: Council, cycle: Cycle, meeting: Meeting, texts: DocumentTexts, *, as_of: datetime
 ) -> MeetingFacts:
+    """A meeting as its documents show it: themes as they stood at `as_of` (never later than the meeting's start),
+    decisions as recorded with the meeting."""
     assert council.id is not None
-    zone = ZoneInfo(meeting.timezone)
-    starts_at, ends_at = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+    starts_at, ends_at = local_times(meeting)
+    moment = min(as_of, meeting.starts_at)
+    snapshots = themes_as_of(session, council.id, moment)
     spec = texts.meeting_spec(meeting.key, meeting.kind)
-    items = _items(session, council.id, cycle.fiscal_year, spec.items)
-    purpose = spec.purpose
-    prepares: str | None = None
+    item_specs, purpose, prepares = spec.items, spec.purpose, None
+    move = meeting_move(meeting.kind, meeting.number)
     if meeting.prepares_meeting_id is not None:
         prepared = session.get(Meeting, meeting.prepares_meeting_id)
         if prepared is not None:
             prepares = full_meeting_title(cycle.fiscal_year, prepared.title)
-            prepared_spec = texts.meeting_spec(prepared.key, prepared.kind)
-            items = _items(session, council.id, cycle.fiscal_year, prepared_spec.items)
-            prepared_date = wareki_date(prepared.starts_at.astimezone(ZoneInfo(prepared.timezone)).date())
+            item_specs = texts.meeting_spec(prepared.key, prepared.kind).items
+            prepared_date = wareki_date(local_times(prepared)[0].date())
             purpose = purpose.format(prepared=prepares, prepared_date=prepared_date)
+            move = meeting_move(prepared.kind, prepared.number)
     if "{" in purpose:  # a 幹事会 that prepares nothing: drop the sentence that would name it
         purpose = ""
+    agenda_task = find_task(session, cycle, meeting_task_key(AGENDA_PREFIX, meeting.key))
     return MeetingFacts(
         fiscal_year=cycle.fiscal_year,
         key=meeting.key,
@@ -213,90 +246,69 @@ def meeting_facts(
         when=meeting_time_span(starts_at, ends_at),
         venue=one_line(meeting.venue or "") or "（調整中）",
         purpose=purpose,
-        items=items,
+        items=tuple(_item(spec, snapshots, cycle.fiscal_year) for spec in item_specs),
         members=load_members(session, council.id, BODY_OF_MEETING_KIND[meeting.kind]),
         prepares=prepares,
+        decisions=recorded_decisions(session, meeting),
+        decided_selection=move.selection if move is not None else None,
+        materials_by=agenda_task.due_date if agenda_task is not None else None,
     )
 
 
-def full_meeting_title(fiscal_year: int, title: str) -> str:
-    """'第1回県・市町村連携推進会議' → '令和8年度第1回県・市町村連携推進会議' (unchanged when it already says so)."""
-    label = fiscal_year_label(fiscal_year)
-    title = one_line(title)
-    return title if title.startswith(label) else f"{label}{title}"
+def _fact(snapshot: ThemeSnapshot) -> ThemeFact:
+    return ThemeFact(
+        code=snapshot.code,
+        title=one_line(snapshot.title),
+        status=snapshot.status,
+        initiative_kind=snapshot.initiative_kind,
+        deferred_to=snapshot.deferred_to,
+        leads=tuple(one_line(name) for name in snapshot.leads),
+    )
 
 
-def _items(session: Session, council_id: int, fiscal_year: int, specs: Sequence[ItemSpec]) -> tuple[AgendaItem, ...]:
-    return tuple(
-        AgendaItem(
-            title=spec.title,
-            themes=theme_lines(session, council_id, fiscal_year, spec.themes) if spec.themes else (),
-            material=spec.material,
+def _item(spec: ItemSpec, snapshots: Sequence[ThemeSnapshot], fiscal_year: int) -> ItemFacts:
+    themes: tuple[ThemeFact, ...] = ()
+    if spec.themes is not None:
+        selection = spec.themes
+        themes = tuple(
+            _fact(snapshot)
+            for snapshot in snapshots
+            if selects(selection, snapshot.status, snapshot.year, snapshot.deferred_to, fiscal_year)
         )
-        for spec in specs
+    return ItemFacts(title=spec.title, selection=spec.themes, themes=themes, material=spec.material)
+
+
+def recorded_decisions(session: Session, meeting: Meeting) -> tuple[DecisionFact, ...]:
+    rows = session.exec(
+        select(MeetingDecision, Theme)
+        .join(Theme, col(Theme.id) == col(MeetingDecision.theme_id))
+        .where(MeetingDecision.meeting_id == meeting.id)
+        .order_by(col(Theme.code))
+    ).all()
+    leads = lead_names(session, [theme.id for _, theme in rows if theme.id is not None])
+    return tuple(
+        DecisionFact(
+            theme=ThemeFact(
+                code=theme.code,
+                title=one_line(theme.title),
+                status=decision.status_before,
+                initiative_kind=None,
+                deferred_to=None,
+                leads=tuple(one_line(name) for name in leads.get(theme.id or 0, ())),
+            ),
+            outcome=decision.outcome,
+            status_after=decision.status_after,
+            initiative_kind=decision.initiative_kind,
+        )
+        for decision, theme in rows
     )
 
 
-def theme_lines(
-    session: Session, council_id: int, fiscal_year: int, selection: ThemeSelection
-) -> tuple[ThemeLine, ...]:
-    """The themes an agenda item lists, by code, each with its tags (〔新規〕, its lead departments …)."""
-    themes = [theme for theme in _themes_of_council(session, council_id) if _selected(theme, fiscal_year, selection)]
-    themes.sort(key=lambda theme: theme.code)
-    leads = _lead_names(session, [theme.id for theme in themes if theme.id is not None])
-    lines = []
-    for theme in themes:
-        tags = ""
-        if selection == ThemeSelection.in_progress:
-            tags += f"（{STATUS_LABELS[theme.status]}）"
-        if theme.initiative_kind is not None:
-            tags += f"〔{INITIATIVE_LABELS[theme.initiative_kind]}〕"
-        elif theme.status == ThemeStatus.budgeted:
-            tags += f"（{STATUS_LABELS[theme.status]}）"
-        if theme.status == ThemeStatus.deferred:
-            tags += f"（{STATUS_LABELS[theme.status]}）"
-        names = leads.get(theme.id or 0)
-        if names:
-            tags += f"〔{'、'.join(names)}〕"
-        lines.append(ThemeLine(title=one_line(theme.title), tags=tags))
-    return tuple(lines)
-
-
-def _themes_of_council(session: Session, council_id: int) -> list[Theme]:
-    return list(session.exec(select(Theme).where(Theme.council_id == council_id)))
-
-
-def _selected(theme: Theme, fiscal_year: int, selection: ThemeSelection) -> bool:
-    status, year = theme.status, theme.current_fiscal_year
-    if selection == ThemeSelection.new_candidates:
-        return status == ThemeStatus.candidate and year == fiscal_year
-    if selection == ThemeSelection.in_progress:
-        return status in (ThemeStatus.adopted, ThemeStatus.under_study, ThemeStatus.reported) and year == fiscal_year
-    if selection == ThemeSelection.next_year_initiatives:
-        return status in (ThemeStatus.budgeted, ThemeStatus.decided) and year in (fiscal_year, fiscal_year + 1)
-    # next_year_candidates: candidates still open this year or already moved to next year, and themes deferred to it
-    if status == ThemeStatus.candidate:
-        return year in (fiscal_year, fiscal_year + 1)
-    return status == ThemeStatus.deferred and theme.deferred_to_year == fiscal_year + 1
-
-
-def _lead_names(session: Session, theme_ids: Sequence[int]) -> dict[int, list[str]]:
-    if not theme_ids:
-        return {}
-    rows = session.exec(
-        select(ThemeOrganization, Organization)
-        .join(Organization, col(Organization.id) == col(ThemeOrganization.organization_id))
-        .where(col(ThemeOrganization.theme_id).in_(theme_ids), ThemeOrganization.role == "lead")
-        .order_by(col(ThemeOrganization.id))
-    ).all()
-    names: dict[int, list[str]] = defaultdict(list)
-    for link, organization in rows:
-        names[link.theme_id].append(one_line(organization.short_name or organization.name))
-    return names
-
-
-def survey_facts(session: Session, council: Council, cycle: Cycle) -> SurveyFacts:
-    """The survey's windows: from the Survey row when the survey is open, else from the cycle's `survey` stage."""
+def survey_facts(
+    session: Session, council: Council, cycle: Cycle, *, organization_ids: Sequence[int] | None = None
+) -> SurveyFacts:
+    """The survey's windows — from the Survey row once it is open, else from the plan (the survey:open and
+    survey:deadline tasks, or the `survey` stage) — and the members it is addressed to."""
     assert council.id is not None
     survey = session.exec(
         select(Survey).where(Survey.council_id == council.id, Survey.fiscal_year == cycle.fiscal_year)
@@ -307,14 +319,17 @@ def survey_facts(session: Session, council: Council, cycle: Cycle) -> SurveyFact
         municipal = Window(survey.municipal_opens_on, survey.municipal_closes_on)
         department = Window(survey.department_opens_on, survey.department_closes_on)
     else:
-        stage = session.exec(select(Stage).where(Stage.cycle_id == cycle.id, Stage.key == "survey")).first()
-        if stage is not None:
+        stage = session.exec(select(Stage).where(Stage.cycle_id == cycle.id, Stage.key == SURVEY_STAGE)).first()
+        opens, closes = find_task(session, cycle, SURVEY_OPEN_TASK), find_task(session, cycle, SURVEY_DEADLINE_TASK)
+        if opens is not None and closes is not None:
+            municipal = department = Window(opens.due_date, closes.due_date)
+        elif stage is not None:
             municipal = department = Window(stage.start_date, stage.end_date)
     return SurveyFacts(
         fiscal_year=cycle.fiscal_year,
         municipal=municipal,
         department=department,
-        members=load_members(session, council.id, Body.council),
+        members=load_members(session, council.id, Body.council, organization_ids=organization_ids),
     )
 
 
@@ -324,12 +339,12 @@ def schedule_facts(session: Session, council: Council, cycle: Cycle) -> Schedule
     ).all()
     meetings = []
     stages_with_meetings: set[int] = set()
-    for meeting in meetings_of(session, cycle):
+    for meeting in session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id).order_by(col(Meeting.starts_at))):
         if meeting.status == MeetingStatus.cancelled:
             continue
         if meeting.stage_id is not None:
             stages_with_meetings.add(meeting.stage_id)
-        local = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone))
+        local = local_times(meeting)[0]
         meetings.append(
             ScheduledMeeting(
                 title=one_line(meeting.title),

@@ -6,22 +6,17 @@ after the source was written, so no department or section name is spelled anywhe
 
 from __future__ import annotations
 
-import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from council.config import get_settings
 from council.documents.text import one_line
 from council.errors import InputError
-from council.resources import data_dir
 from council.yamlfile import KeyPath, YamlDocument, load_yaml
 from models.enums import DocumentKind, OrganizationKind
 
-OFFICE_FILE = "office.yaml"
-OFFICE_FILE_VARIABLE = "COUNCIL_OFFICE_FILE"
 NUMBER_FIELDS = frozenset({"n", "fy"})
 NAME_FIELDS = frozenset({"prefecture", "department", "section"})
 
@@ -45,6 +40,7 @@ class OfficeConfig:
     number_format: str
     contact: ContactInfo
     addressee_groups: Mapping[OrganizationKind, Mapping[str, str]]  # kind → role or 'default' → '各市町村{role}'
+    addressee_subsets: Mapping[OrganizationKind, Mapping[str, str]]  # some of them: '関係市町村{role}'
     honorific: str
     fallback_addressee: str
     attendance_reply_business_days: int
@@ -52,9 +48,10 @@ class OfficeConfig:
     def sender_for(self, kind: DocumentKind) -> str:
         return self.senders.get(kind.value) or self.senders["default"]
 
-    def group_label(self, kind: OrganizationKind, role: str) -> str | None:
-        """How several members of `kind` with `role` are addressed together, or None (each by its title)."""
-        patterns = self.addressee_groups.get(kind) or {}
+    def group_label(self, kind: OrganizationKind, role: str, *, complete: bool = True) -> str | None:
+        """How several members of `kind` with `role` are addressed together — all of them (各市町村…) or only some
+        (関係市町村…) — or None (each by its title)."""
+        patterns = (self.addressee_groups if complete else self.addressee_subsets).get(kind) or {}
         pattern = patterns.get(role) or patterns.get("default")
         return pattern.format(role=role) if pattern else None
 
@@ -62,19 +59,18 @@ class OfficeConfig:
         """'市第12号' for sequence 12 with the format '市第{n}号'."""
         return self.number_format.format(n=sequence, fy=fiscal_year)
 
-
-def office_path() -> Path:
-    """COUNCIL_OFFICE_FILE when set, else office.yaml in the reference folder (the settings' or the packaged one)."""
-    explicit = os.environ.get(OFFICE_FILE_VARIABLE)
-    if explicit:
-        return Path(explicit).expanduser()
-    configured = get_settings().reference_dir / OFFICE_FILE
-    return configured if configured.is_file() else data_dir("reference") / OFFICE_FILE
+    def blank_number_label(self) -> str:
+        """'市第　　号' — a draft's number line, left blank as on a paper draft (no number is taken before issue)."""
+        try:
+            return self.number_format.format(n="　　", fy="")
+        except (ValueError, IndexError):  # a format like {n:03d} wants a number
+            return "第　　号"
 
 
-def load_office(path: Path | None = None) -> OfficeConfig:
-    """The office configuration; a missing key or a bad placeholder is an InputError naming the file and line."""
-    document = load_yaml(path or office_path())
+def load_office(path: Path) -> OfficeConfig:
+    """The office configuration (COUNCIL_OFFICE_FILE, else office.yaml of the reference folder); a missing key or a
+    bad placeholder is an InputError naming the file and line."""
+    document = load_yaml(path)
     data = document.data
     if not isinstance(data, dict):
         raise InputError("expected a mapping of settings", file=str(document.path))
@@ -90,18 +86,8 @@ def load_office(path: Path | None = None) -> OfficeConfig:
         senders[str(key)] = _fill(document, ("senders", key), names)
     number_format = _text(document, ("number_format",))
     _check_fields(document, ("number_format",), number_format, NUMBER_FIELDS, required="n")
-    groups: dict[OrganizationKind, dict[str, str]] = {}
-    for key, value in (data.get("addressee_groups") or {}).items():
-        if key not in OrganizationKind.__members__:
-            raise document.error(("addressee_groups", key), f"{key!r} is not an organisation kind")
-        roles = value if isinstance(value, dict) else {"default": value}
-        groups[OrganizationKind(key)] = {}
-        for role in roles:
-            text = _text(
-                document, ("addressee_groups", key, role) if isinstance(value, dict) else ("addressee_groups", key)
-            )
-            _check_fields(document, ("addressee_groups", key, role), text, frozenset({"role"}))
-            groups[OrganizationKind(key)][str(role)] = text
+    groups = _addressee_patterns(document, "addressee_groups")
+    subsets = _addressee_patterns(document, "addressee_subsets")
     reply_days = data.get("attendance_reply_business_days", 5)
     if not isinstance(reply_days, int) or reply_days < 0:
         raise document.error(("attendance_reply_business_days",), "must be a non-negative integer")
@@ -120,10 +106,28 @@ def load_office(path: Path | None = None) -> OfficeConfig:
             email=_text(document, ("contact", "email"), required=False),
         ),
         addressee_groups=groups,
+        addressee_subsets=subsets,
         honorific=_text(document, ("honorific",), required=False),
         fallback_addressee=_text(document, ("fallback_addressee",)),
         attendance_reply_business_days=reply_days,
     )
+
+
+def _addressee_patterns(document: YamlDocument, name: str) -> dict[OrganizationKind, dict[str, str]]:
+    patterns: dict[OrganizationKind, dict[str, str]] = {}
+    data = document.data.get(name) or {}
+    if not isinstance(data, dict):
+        raise document.error((name,), "must be a mapping of organisation kinds")
+    for key, value in data.items():
+        if key not in OrganizationKind.__members__:
+            raise document.error((name, key), f"{key!r} is not an organisation kind")
+        roles = value if isinstance(value, dict) else {"default": value}
+        patterns[OrganizationKind(key)] = {}
+        for role in roles:
+            text = _text(document, (name, key, role) if isinstance(value, dict) else (name, key))
+            _check_fields(document, (name, key, role), text, frozenset({"role"}))
+            patterns[OrganizationKind(key)][str(role)] = text
+    return patterns
 
 
 def _value(data: Any, key_path: KeyPath) -> Any:

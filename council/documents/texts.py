@@ -1,30 +1,79 @@
-"""The fixed wording of documents from reference/documents.yaml: meeting purposes and agenda items, survey texts."""
+"""The fixed wording of documents, from reference/documents.yaml: meeting purposes and agenda items, the survey's
+texts, and every sentence of every letter (with placeholders such as {deadline}, checked when the file is loaded).
+
+Nothing a document says is spelled in Python: builders fill these phrases with the facts.
+"""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from council.config import get_settings
 from council.documents.text import one_line
 from council.errors import InputError
-from council.resources import data_dir
+from council.themes.lifecycle import ThemeSelection
 from council.yamlfile import KeyPath, YamlDocument, load_yaml
 from models.enums import MeetingKind, SurveySection
 
 TEXTS_FILE = "documents.yaml"
 
+# Each phrase of `letters:` with the placeholders it may use (a phrase that names another is refused at load time).
+LETTER_PHRASES: Mapping[str, Mapping[str, frozenset[str]]] = {
+    "notice": {
+        "title": frozenset({"meeting"}),
+        "body": frozenset(),
+        "purpose": frozenset({"purpose"}),
+        "reply": frozenset({"reply_by"}),
+        "materials_in_advance": frozenset({"materials_by"}),
+        "materials_on_the_day": frozenset(),
+    },
+    "survey_request": {"title": frozenset({"survey"}), "body": frozenset()},
+    "reminder_before_deadline": {
+        "title": frozenset({"survey"}),
+        "body": frozenset({"request", "deadline"}),
+        "deadline_label": frozenset(),
+    },
+    "reminder_after_deadline": {
+        "title": frozenset({"survey"}),
+        "body": frozenset({"request", "deadline", "new_deadline"}),
+        "deadline_label": frozenset(),
+    },
+    "cancellation": {"title": frozenset({"meeting"}), "body": frozenset({"notice"})},
+    "postponement": {"title": frozenset({"meeting"}), "body": frozenset({"notice"})},
+    "correction": {"title_suffix": frozenset(), "note": frozenset({"revised", "reason"})},
+    "minutes": {
+        "pending": frozenset(),
+        "endorsed": frozenset({"prepared"}),
+        "adopted": frozenset(),
+        "reported": frozenset(),
+        "decided": frozenset(),
+    },
+    "marks": {"draft": frozenset(), "planned_date": frozenset({"date"}), "reference": frozenset({"date", "number"})},
+}
 
-class ThemeSelection(StrEnum):
-    """Which themes of the fiscal year an agenda item lists."""
 
-    new_candidates = "new_candidates"
-    in_progress = "in_progress"
-    next_year_initiatives = "next_year_initiatives"
-    next_year_candidates = "next_year_candidates"
+@dataclass(frozen=True)
+class Phrase:
+    """One sentence (or several, for a body) with named placeholders."""
+
+    lines: tuple[str, ...]
+
+    def fill(self, **values: str) -> str:
+        return "".join(self.fill_lines(**values))
+
+    def fill_lines(self, **values: str) -> tuple[str, ...]:
+        return tuple(line.format(**values) for line in self.lines)
+
+
+@dataclass(frozen=True)
+class LetterTexts:
+    phrases: Mapping[str, Mapping[str, Phrase]]
+
+    def __call__(self, letter: str, phrase: str) -> Phrase:
+        return self.phrases[letter][phrase]
 
 
 @dataclass(frozen=True)
@@ -62,19 +111,16 @@ class DocumentTexts:
     kinds: Mapping[MeetingKind, MeetingSpec]
     common_materials: tuple[str, ...]
     survey: SurveyTexts
+    letters: LetterTexts
 
     def meeting_spec(self, key: str, kind: MeetingKind) -> MeetingSpec:
         """The spec of meeting `key`, else the fallback for its kind, else a bare one."""
         return self.meetings.get(key) or self.kinds.get(kind) or MeetingSpec(purpose="", items=())
 
 
-def texts_path() -> Path:
-    configured = get_settings().reference_dir / TEXTS_FILE
-    return configured if configured.is_file() else data_dir("reference") / TEXTS_FILE
-
-
-def load_texts(path: Path | None = None) -> DocumentTexts:
-    document = load_yaml(path or texts_path())
+def load_texts(path: Path) -> DocumentTexts:
+    """reference/documents.yaml (or the council's copy); InputError naming the file, line and key when wrong."""
+    document = load_yaml(path)
     if not isinstance(document.data, dict):
         raise InputError("expected a mapping", file=str(document.path))
     meetings = {
@@ -94,6 +140,7 @@ def load_texts(path: Path | None = None) -> DocumentTexts:
         kinds=kinds,
         common_materials=tuple(one_line(str(material)) for material in materials),
         survey=_survey_texts(document),
+        letters=_letter_texts(document),
     )
 
 
@@ -167,3 +214,39 @@ def _survey_texts(document: YamlDocument) -> SurveyTexts:
         asked=text("asked"),
         submission=text("submission"),
     )
+
+
+def _letter_texts(document: YamlDocument) -> LetterTexts:
+    data = _mapping(document, ("letters",))
+    phrases: dict[str, dict[str, Phrase]] = {}
+    for letter, allowed_by_phrase in LETTER_PHRASES.items():
+        entries = _mapping(document, ("letters", letter))
+        unknown = sorted(set(entries) - set(allowed_by_phrase))
+        if unknown:
+            raise document.error(
+                ("letters", letter, unknown[0]), f"unknown phrase; expected {sorted(allowed_by_phrase)}"
+            )
+        phrases[letter] = {}
+        for name, allowed in allowed_by_phrase.items():
+            key_path: KeyPath = ("letters", letter, name)
+            value = entries.get(name)
+            raw = value if isinstance(value, list) else [value]
+            if value is None or not all(isinstance(line, str) and line.strip() for line in raw):
+                raise document.error(key_path, "needs text (a line, or a list of lines)")
+            lines = tuple(one_line(str(line)) for line in raw)
+            for line in lines:
+                _check_placeholders(document, key_path, line, allowed)
+            phrases[letter][name] = Phrase(lines)
+    del data
+    return LetterTexts(phrases)
+
+
+def _check_placeholders(document: YamlDocument, key_path: KeyPath, text: str, allowed: frozenset[str]) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        raise document.error(key_path, f"bad placeholder in {text!r}: {error}") from None
+    unknown = sorted(names - allowed)
+    if unknown:
+        choices = ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "none"
+        raise document.error(key_path, f"unknown placeholder {{{unknown[0]}}}; allowed: {choices}")

@@ -16,12 +16,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from council.config import get_settings
 from council.errors import InputError
 
 
@@ -65,11 +63,11 @@ def _url_setting(env: Mapping[str, str], name: str) -> str | None:
     return raw.rstrip("/")
 
 
-def load_feed_config(environ: Mapping[str, str] | None = None, *, council_code: str | None = None) -> FeedConfig:
-    env = os.environ if environ is None else environ
+def load_feed_config(env: Mapping[str, str], *, council_code: str) -> FeedConfig:
+    """The feed settings from COUNCIL_* variables in `env` (see the module doc); InputError names a bad one."""
     regions = frozenset(part.strip() for part in env.get("COUNCIL_FEED_PUBLIC_REGIONS", "").split(",") if part.strip())
     return FeedConfig(
-        council_code=council_code or get_settings().council_code,
+        council_code=council_code,
         public_base_url=_url_setting(env, "COUNCIL_PUBLIC_BASE_URL"),
         documents_base_url=_url_setting(env, "COUNCIL_DOCUMENTS_BASE_URL"),
         organizer_email=(env.get("COUNCIL_ORGANIZER_EMAIL") or "").strip() or None,

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from council.config import get_settings
-from council.feeds.config import FeedConfig, load_feed_config
+from council.feeds.config import FeedConfig
 from council.feeds.ical import FeedEvent, build_feed
 from council.feeds.selection import FeedItem, feed_definitions, feed_items, select_events
 from council.feeds.source import load_directory, load_schedule
@@ -65,19 +64,17 @@ def publish_feeds(
     *,
     today: date,
     now: datetime,
+    config: FeedConfig,
+    feeds_dir: Path,
     base_url: str | None = None,
-    config: FeedConfig | None = None,
-    feeds_dir: Path | None = None,
 ) -> PublishReport:
     """Rebuild every feed, store the snapshots and write `feeds_dir`/<name>.ics (default COUNCIL_HOME/feeds).
 
     `base_url` overrides COUNCIL_PUBLIC_BASE_URL (where agenda links point when no documents base URL is set).
     Unchanged feeds keep their bytes, their file and their Last-Modified. The caller owns the commit.
     """
-    config = config or load_feed_config()
     if base_url:
         config = dataclasses.replace(config, public_base_url=base_url.rstrip("/"))
-    feeds_dir = feeds_dir or get_settings().feeds_dir
     directory = load_directory(session, config)
     schedule = load_schedule(session, config, today=today)
     items = stamp_items(session, feed_items(directory, schedule, today=today, config=config), now=now)

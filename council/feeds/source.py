@@ -151,7 +151,7 @@ def load_schedule(session: Session, config: FeedConfig, *, today: date) -> Sched
 
 
 def _agenda_urls(session: Session, cycle_ids: list[int | None], config: FeedConfig) -> dict[tuple[int, str], str]:
-    """The newest current agenda (次第) per meeting, as a link under the configured documents base URL."""
+    """The newest issued agenda (次第) per meeting, as a link under the configured documents base URL."""
     base = config.agenda_base_url
     if base is None:
         return {}
@@ -159,7 +159,7 @@ def _agenda_urls(session: Session, cycle_ids: list[int | None], config: FeedConf
         select(Document)
         .where(col(Document.cycle_id).in_(cycle_ids))
         .where(Document.kind == DocumentKind.agenda)
-        .where(Document.status == DocumentStatus.current)
+        .where(Document.status == DocumentStatus.issued)
         .order_by(col(Document.version))
     ).all()
     # Ordered by version, so the newest wins.

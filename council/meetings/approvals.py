@@ -1,53 +1,69 @@
-"""The secretariat's approval before a meeting's documents are sent: asked by a flow run, answered by a person.
+"""The secretariat's approval before a meeting's drafts are issued and sent: asked, answered, recorded.
 
-Prefect holds the waiting run (paused or suspended) and carries the answer; these rows are the record of who
-approved what and when, and let `council approve MEETING` find the run that waits.
+An approval is asked for drafts of a known content (their ids and content hashes). It is answered with `decide` —
+from `council approve`, the console, or the answer a waiting flow run received in the Prefect UI: all the same use
+case. A preparation goes ahead only with an approval for exactly the drafts it would issue; a draft that changed
+since needs a new one. Prefect may hold a waiting run (paused or suspended); these rows are the record of who
+approved what and when, and let a preparation started again find the answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from council.audit import record_change
-from council.errors import InputError, NotFoundError
-from council.meetings.lifecycle import find_meeting_of_year
+from council.errors import NotFoundError
 from models import Approval, ApprovalDecision, ApprovalStatus, Meeting
 
-APPROVAL_SETTING = "COUNCIL_APPROVAL"
-_ON = frozenset({"on", "1", "true", "yes"})
-_OFF = frozenset({"off", "0", "false", "no"})
+SETTLED = (ApprovalStatus.approved, ApprovalStatus.changes_requested)
 
 
-def approval_required(environ: Mapping[str, str]) -> bool:
-    """COUNCIL_APPROVAL=on|off (default on): whether documents wait for the secretariat's approval before sending."""
-    value = environ.get(APPROVAL_SETTING, "on").strip().lower()
-    if value in _ON:
-        return True
-    if value in _OFF:
-        return False
-    raise InputError(f"{value!r} is not on or off", field=APPROVAL_SETTING)
+@dataclass(frozen=True)
+class DraftRef:
+    """A draft (or an already issued version) a preparation would issue: its id, kind and content hash."""
+
+    document_id: int
+    kind: str
+    content_hash: str
+    issued: bool = False
+
+
+def matches(approval: Approval, drafts: Sequence[DraftRef]) -> bool:
+    wanted = [draft for draft in drafts if not draft.issued]
+    return list(approval.document_ids or []) == [draft.document_id for draft in wanted] and list(
+        approval.content_hashes or []
+    ) == [draft.content_hash for draft in wanted]
+
+
+def latest_for(session: Session, meeting: Meeting, drafts: Sequence[DraftRef]) -> Approval | None:
+    """The newest approval asked for exactly these drafts (None when none was asked)."""
+    rows = session.exec(
+        select(Approval)
+        .where(Approval.meeting_id == meeting.id, Approval.status != ApprovalStatus.expired)
+        .order_by(col(Approval.requested_at).desc(), col(Approval.id).desc())
+    ).all()
+    return next((row for row in rows if matches(row, drafts)), None)
 
 
 def request_approval(
     session: Session,
     *,
     meeting: Meeting,
-    flow_run_id: str,
-    kinds: Sequence[str],
-    document_ids: Sequence[int],
+    drafts: Sequence[DraftRef],
+    flow_run_id: str | None,
     now: datetime,
     actor: str,
 ) -> Approval:
-    """Ask for approval (idempotent per meeting and flow run). Any older request still open for the meeting is
-    expired: only the newest preparation can be approved."""
+    """Ask for approval of `drafts` (idempotent per meeting, drafts and flow run). Any other request still open for
+    the meeting is expired: only the newest preparation can be approved."""
     assert meeting.id is not None
-    existing = session.exec(
-        select(Approval).where(Approval.meeting_id == meeting.id, Approval.flow_run_id == flow_run_id)
-    ).first()
-    if existing is not None:
+    wanted = [draft for draft in drafts if not draft.issued]
+    existing = latest_for(session, meeting, drafts)
+    if existing is not None and existing.flow_run_id == flow_run_id:
         return existing
     for stale in session.exec(
         select(Approval).where(Approval.meeting_id == meeting.id, Approval.status == ApprovalStatus.requested)
@@ -56,8 +72,9 @@ def request_approval(
     approval = Approval(
         meeting_id=meeting.id,
         flow_run_id=flow_run_id,
-        kinds=",".join(kinds),
-        document_ids=list(document_ids),
+        kinds=",".join(draft.kind for draft in wanted),
+        document_ids=[draft.document_id for draft in wanted],
+        content_hashes=[draft.content_hash for draft in wanted],
         requested_at=now,
     )
     session.add(approval)
@@ -76,26 +93,33 @@ def request_approval(
     return approval
 
 
-def record_decision(
+def waiting_approval(session: Session, meeting: Meeting) -> Approval:
+    """The open request of a meeting; NotFoundError when nothing waits for an answer."""
+    approval = session.exec(
+        select(Approval)
+        .where(Approval.meeting_id == meeting.id, Approval.status == ApprovalStatus.requested)
+        .order_by(col(Approval.requested_at).desc(), col(Approval.id).desc())
+    ).first()
+    if approval is None:
+        raise NotFoundError(f"nothing of meeting {meeting.key!r} is waiting for approval", field="meeting")
+    return approval
+
+
+def decide(
     session: Session,
+    approval: Approval,
     *,
-    meeting: Meeting,
-    flow_run_id: str,
     decision: ApprovalDecision,
     comment: str | None,
     decided_by: str,
     now: datetime,
+    meeting_key: str,
 ) -> Approval:
-    """Store the answer the waiting run received (idempotent: a settled approval is returned as it is)."""
-    approval = session.exec(
-        select(Approval).where(Approval.meeting_id == meeting.id, Approval.flow_run_id == flow_run_id)
-    ).first()
-    if approval is None:
-        raise NotFoundError(f"no approval was asked for meeting {meeting.key!r} by flow run {flow_run_id}")
-    if approval.status in (ApprovalStatus.approved, ApprovalStatus.changes_requested):
+    """Record the answer (idempotent: a settled approval is returned as it is)."""
+    if approval.status in SETTLED:
         return approval
     status = ApprovalStatus.approved if decision == ApprovalDecision.approve else ApprovalStatus.changes_requested
-    return _settle(session, approval, status, now=now, actor=decided_by, comment=comment, key=meeting.key)
+    return _settle(session, approval, status, now=now, actor=decided_by, comment=comment, key=meeting_key)
 
 
 def expire(session: Session, approval: Approval, *, now: datetime, actor: str, reason: str) -> Approval:
@@ -105,17 +129,13 @@ def expire(session: Session, approval: Approval, *, now: datetime, actor: str, r
     return _settle(session, approval, ApprovalStatus.expired, now=now, actor=actor, comment=reason)
 
 
-def waiting_approval(session: Session, *, council_id: int, fiscal_year: int, meeting_key: str) -> Approval:
-    """The open request of a meeting; NotFoundError when nothing waits for an answer."""
-    meeting = find_meeting_of_year(session, council_id=council_id, fiscal_year=fiscal_year, meeting_key=meeting_key)
-    approval = session.exec(
-        select(Approval)
-        .where(Approval.meeting_id == meeting.id, Approval.status == ApprovalStatus.requested)
-        .order_by(col(Approval.requested_at).desc())
-    ).first()
-    if approval is None:
-        raise NotFoundError(f"nothing of meeting {meeting_key!r} ({fiscal_year}) is waiting for approval")
-    return approval
+def expire_open(session: Session, meeting: Meeting, *, now: datetime, actor: str, reason: str) -> int:
+    rows = session.exec(
+        select(Approval).where(Approval.meeting_id == meeting.id, Approval.status == ApprovalStatus.requested)
+    ).all()
+    for row in rows:
+        expire(session, row, now=now, actor=actor, reason=reason)
+    return len(rows)
 
 
 def _settle(

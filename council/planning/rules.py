@@ -18,7 +18,7 @@ from typing import Any, Literal, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from council.planning.business_days import BusinessCalendar, MonthDay
-from council.yamlfile import KeyPath, YamlDocument, format_key_path, load_yaml
+from council.yamlfile import KeyPath, YamlDocument, format_key_path, load_yaml, reloading
 from models.enums import Lane, MeetingKind
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -201,6 +201,9 @@ def load_rules(path: Path) -> CycleRules:
     """Read and validate a cycle file; any problem is an InputError with file, line and key path."""
     document = load_yaml(path)
     return _RulesReader(document).read(hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+cycle_rules = reloading(load_rules)  # the same, read once per version of the file
 
 
 class _RulesReader:

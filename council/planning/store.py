@@ -24,7 +24,8 @@ from sqlmodel import Session, col, or_, select
 
 from council.audit import record_change
 from council.clock import TOKYO
-from council.errors import InputError, NotFoundError
+from council.errors import InputError
+from council.planning.cycles import find_cycle, find_meeting, require_cycle
 from council.planning.planner import Pin, PlannedMeeting, PlannedStage, PlannedTask, YearPlan, plan_year
 from council.planning.rules import CycleRules
 from council.reference import get_council
@@ -39,9 +40,9 @@ from models import (
     TaskOrigin,
     TaskStatus,
 )
+from models.enums import CLOSED_TASK_STATUSES
 
 SECRETARIAT_CODE = "secretariat"
-CLOSED_TASK_STATUSES = frozenset({TaskStatus.done, TaskStatus.cancelled})
 # Changing any of these is a change people must re-read in their calendars: the meeting's revision rises.
 _REVISED_MEETING_FIELDS = frozenset({"starts_at", "ends_at", "venue", "status"})
 
@@ -92,20 +93,6 @@ def find_secretariat(session: Session) -> Organization | None:
         .order_by(col(Organization.code) != SECRETARIAT_CODE, col(Organization.id))
     ).all()
     return rows[0] if rows else None
-
-
-def find_cycle(session: Session, council_id: int, fiscal_year: int) -> Cycle | None:
-    return session.exec(select(Cycle).where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year)).first()
-
-
-def require_cycle(session: Session, council_code: str, fiscal_year: int) -> Cycle:
-    """The stored cycle of `fiscal_year`; NotFoundError when the year has not been planned."""
-    council = get_council(session, council_code)
-    assert council.id is not None
-    cycle = find_cycle(session, council.id, fiscal_year)
-    if cycle is None:
-        raise NotFoundError(f"fiscal year {fiscal_year} has not been planned: run `council plan --fy {fiscal_year}`")
-    return cycle
 
 
 class _Writer:
@@ -379,7 +366,7 @@ def plan_and_store(
     rules: CycleRules,
     now: datetime,
     actor: str,
-    council_code: str = "yamagata",
+    council_code: str,
     flow_run_id: str | None = None,
     extra_pins: Mapping[str, Pin] | None = None,
 ) -> StoreReport:
@@ -392,18 +379,6 @@ def plan_and_store(
     return store_plan(session, council.id, plan, now=now, actor=actor, flow_run_id=flow_run_id)
 
 
-def find_meeting(session: Session, cycle: Cycle, reference: str) -> Meeting:
-    """A meeting of `cycle` by key ('council-1') or by numeric id."""
-    query = select(Meeting).where(Meeting.cycle_id == cycle.id)
-    if reference.isdigit():
-        meeting = session.exec(query.where(Meeting.id == int(reference))).first()
-    else:
-        meeting = session.exec(query.where(Meeting.key == reference)).first()
-    if meeting is None:
-        raise NotFoundError(f"no meeting {reference!r} in fiscal year {cycle.fiscal_year}")
-    return meeting
-
-
 def pin_meeting(
     session: Session,
     *,
@@ -414,7 +389,7 @@ def pin_meeting(
     rules: CycleRules,
     now: datetime,
     actor: str,
-    council_code: str = "yamagata",
+    council_code: str,
     flow_run_id: str | None = None,
 ) -> StoreReport:
     """Pin a meeting (key or id) of a planned year to `day` (and `start`, else its current start time) and re-plan

@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.codes import municipality_code_problem
-from council.config import get_settings
 from council.errors import InputError
 from council.files import write_atomically
 from council.survey.forms import (
@@ -42,9 +41,8 @@ from council.survey.forms import (
     URGENCY_LABELS,
 )
 from council.survey.store import find_survey, is_late
-from council.survey.taxonomy import SECTION_LABELS, Taxonomy, load_taxonomy
+from council.survey.taxonomy import SECTION_LABELS, Taxonomy
 from council.wareki import fiscal_year_label
-from models.db import session_scope
 from models.enums import SurveySection
 from models.organizations import Organization
 from models.survey import (
@@ -439,23 +437,25 @@ def import_file(
     path: Path,
     *,
     now: datetime,
-    session_factory: SessionFactory | None = None,
+    session_factory: SessionFactory,
+    council_code: str,
+    home: Path,
+    archive_dir: Path,
+    taxonomy: Taxonomy,
+    actor: str,
     fiscal_year: int | None = None,
-    taxonomy: Taxonomy | None = None,
-    actor: str | None = None,
     original_name: str | None = None,
 ) -> ImportReport:
     """Import one answer file. Never raises for a bad file: the report says rejected, with the error, and the
     rejected submission has been committed. `fiscal_year`, when given, is the survey being collected: a form of
     another year is rejected."""
-    factory = session_factory or session_scope
-    settings = get_settings()
+    factory = session_factory
     name = original_name or path.name
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot be read ({error.strerror})", file=str(path)) from None
-    digest, archived = archive_file(data, name, settings.home, settings.archive_dir)
+    digest, archived = archive_file(data, name, home, archive_dir)
     report = ImportReport(path=path, original_name=name, sha256=digest, outcome="accepted")
     context = _Context()
     try:
@@ -468,8 +468,9 @@ def import_file(
                 archived=archived,
                 now=now,
                 expected_year=fiscal_year,
-                taxonomy=taxonomy or load_taxonomy(),
-                actor=actor or settings.actor,
+                council_code=council_code,
+                taxonomy=taxonomy,
+                actor=actor,
                 report=report,
                 context=context,
             )
@@ -506,6 +507,7 @@ def _import_in_transaction(
     archived: Path,
     now: datetime,
     expected_year: int | None,
+    council_code: str,
     taxonomy: Taxonomy,
     actor: str,
     report: ImportReport,
@@ -514,7 +516,7 @@ def _import_in_transaction(
     raw = read_file(name, data)
     context.fiscal_year, context.organization_code = raw.fiscal_year, raw.organization_code
     report.fiscal_year, report.organization_code = raw.fiscal_year, raw.organization_code
-    survey = resolve_survey(session, raw, expected_year)
+    survey = resolve_survey(session, raw, expected_year, council_code)
     context.survey_id = survey.id
     organization, respondent = resolve_respondent(session, raw, survey)
     context.organization_id = organization.id
@@ -607,7 +609,7 @@ def _answer_rows(
     ]
 
 
-def resolve_survey(session: Session, parsed: RawForm, expected_year: int | None) -> Survey:
+def resolve_survey(session: Session, parsed: RawForm, expected_year: int | None, council_code: str) -> Survey:
     year = parsed.fiscal_year
     if expected_year is not None and year != expected_year:
         raise parsed.fiscal_year_at.error(
@@ -615,7 +617,7 @@ def resolve_survey(session: Session, parsed: RawForm, expected_year: int | None)
             f"this form is for {fiscal_year_label(year)} ({year}), not the {fiscal_year_label(expected_year)} "
             f"({expected_year}) survey",
         )
-    survey = find_survey(session, year)
+    survey = find_survey(session, year, council_code)
     if survey is None:
         raise parsed.fiscal_year_at.error(
             parsed.file_name, f"there is no {fiscal_year_label(year)} ({year}) survey: is this a form of another year?"
@@ -666,24 +668,28 @@ def inbox_files(inbox: Path) -> list[Path]:
     )
 
 
+@dataclass(frozen=True)
+class IntakePlace:
+    """Where an import reads and writes: the session factory, the council, COUNCIL_HOME and its archive."""
+
+    session_factory: SessionFactory
+    council_code: str
+    home: Path
+    archive_dir: Path
+    taxonomy: Taxonomy
+    actor: str
+
+
 def process_inbox(
-    *,
-    now: datetime,
-    session_factory: SessionFactory | None = None,
-    fiscal_year: int | None = None,
-    inbox: Path | None = None,
-    taxonomy: Taxonomy | None = None,
-    actor: str | None = None,
+    place: IntakePlace, *, now: datetime, inbox: Path, fiscal_year: int | None = None
 ) -> list[ImportReport]:
     """Import every file in the inbox; move each to inbox/processed or inbox/rejected (with <name>.error.txt).
 
     Safe to re-run: a file interrupted before its move is imported again as a duplicate, which changes nothing."""
-    folder = inbox or get_settings().inbox_dir
+    folder = inbox
     reports: list[ImportReport] = []
     for path in inbox_files(folder):
-        report = import_file(
-            path, now=now, session_factory=session_factory, fiscal_year=fiscal_year, taxonomy=taxonomy, actor=actor
-        )
+        report = _import(place, path, now=now, fiscal_year=fiscal_year)
         destination = folder / ("rejected" if report.outcome == "rejected" else "processed")
         destination.mkdir(parents=True, exist_ok=True)
         target = _unique_target(destination, path.name, report.sha256)
@@ -696,17 +702,20 @@ def process_inbox(
 
 
 def import_files(
-    paths: Sequence[Path],
-    *,
-    now: datetime,
-    session_factory: SessionFactory | None = None,
-    fiscal_year: int | None = None,
-    taxonomy: Taxonomy | None = None,
-    actor: str | None = None,
+    place: IntakePlace, paths: Sequence[Path], *, now: datetime, fiscal_year: int | None = None
 ) -> list[ImportReport]:
-    return [
-        import_file(
-            path, now=now, session_factory=session_factory, fiscal_year=fiscal_year, taxonomy=taxonomy, actor=actor
-        )
-        for path in paths
-    ]
+    return [_import(place, path, now=now, fiscal_year=fiscal_year) for path in paths]
+
+
+def _import(place: IntakePlace, path: Path, *, now: datetime, fiscal_year: int | None) -> ImportReport:
+    return import_file(
+        path,
+        now=now,
+        session_factory=place.session_factory,
+        council_code=place.council_code,
+        home=place.home,
+        archive_dir=place.archive_dir,
+        taxonomy=place.taxonomy,
+        actor=place.actor,
+        fiscal_year=fiscal_year,
+    )

@@ -9,19 +9,12 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from council.audit import record_change
+from council.keys import RESPONSE_TASK_PREFIX, SURVEY_STAGE, response_task_key
 from council.survey.store import window_for
 from council.tasks.tracking import complete_task
-from council.tick.decisions import RESPONSE_TASK_PREFIX
 from models import Cycle, Organization, Stage, Survey, SurveyRespondent, Task, TaskOrigin, TaskStatus
-from models.survey import ResponseStatus
-
-SURVEY_STAGE_KEY = "survey"
-_OPEN = (TaskStatus.pending, TaskStatus.in_progress)
-_ANSWERED = (ResponseStatus.answered, ResponseStatus.late)
-
-
-def response_task_key(organization_code: str) -> str:
-    return f"{RESPONSE_TASK_PREFIX}{organization_code}"
+from models.enums import OPEN_TASK_STATUSES as _OPEN
+from models.survey import ANSWERED_STATUSES as _ANSWERED
 
 
 def _respondents(session: Session, survey: Survey) -> list[tuple[SurveyRespondent, Organization]]:
@@ -47,7 +40,7 @@ def ensure_response_tasks(
     session: Session, cycle: Cycle, survey: Survey, *, now: datetime, actor: str, flow_run_id: str | None
 ) -> list[str]:
     """Create the missing response tasks; returns the keys created (none on a rerun)."""
-    stage = session.exec(select(Stage).where(Stage.cycle_id == cycle.id, Stage.key == SURVEY_STAGE_KEY)).first()
+    stage = session.exec(select(Stage).where(Stage.cycle_id == cycle.id, Stage.key == SURVEY_STAGE)).first()
     existing = _tasks(session, cycle)
     created = []
     for _, organization in _respondents(session, survey):

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from council.config import get_settings
 from council.errors import InputError
 from council.planning.business_days import MonthDay
-from council.resources import data_dir
-from council.yamlfile import YamlDocument, load_yaml
+from council.yamlfile import YamlDocument, load_yaml, reloading
 
 RULES_FILE = "survey.yaml"
 
@@ -47,15 +45,11 @@ class SurveyRules:
         ReminderStep("after-5", 5),
     )
     candidate_min_municipal_answers: int = 10
+    new_deadline_business_days: int = 3  # a reminder after the deadline sets a new one, this many days after it
 
 
 def _in_fiscal_year(day: MonthDay, fiscal_year: int) -> date:
     return day.in_year(fiscal_year if day.month >= 4 else fiscal_year + 1)
-
-
-def rules_path() -> Path:
-    configured = get_settings().reference_dir / RULES_FILE
-    return configured if configured.is_file() else data_dir("reference") / RULES_FILE
 
 
 def _month_day(document: YamlDocument, key_path: tuple[str | int, ...], value: object) -> MonthDay:
@@ -78,8 +72,9 @@ def _window(document: YamlDocument, key: str) -> MonthDayWindow:
     return window
 
 
-def load_rules(path: Path | None = None) -> SurveyRules:
-    document = load_yaml(path or rules_path())
+def load_rules(path: Path) -> SurveyRules:
+    """reference/survey.yaml (or the council's copy); InputError naming the file, line and key when wrong."""
+    document = load_yaml(path)
     if not isinstance(document.data, dict):
         raise InputError("expected a mapping", file=str(document.path))
     steps: list[ReminderStep] = []
@@ -95,10 +90,17 @@ def load_rules(path: Path | None = None) -> SurveyRules:
         raise document.error(("department_opens_after_business_days",), "must be a non-negative integer")
     if not isinstance(threshold, int) or threshold < 1:
         raise document.error(("candidate_min_municipal_answers",), "must be a positive integer")
+    extension = document.data.get("new_deadline_business_days", 3)
+    if not isinstance(extension, int) or extension < 1:
+        raise document.error(("new_deadline_business_days",), "must be a positive integer")
     return SurveyRules(
         municipal_window=_window(document, "municipality"),
         department_window=_window(document, "department"),
         department_opens_after_business_days=offset,
         reminders=tuple(sorted(steps, key=lambda step: step.business_days)),
         candidate_min_municipal_answers=threshold,
+        new_deadline_business_days=extension,
     )
+
+
+survey_rules_at = reloading(load_rules)  # read once per version of the file

@@ -1,5 +1,5 @@
-"""The survey's services, as the CLI and the flows call them. Each takes the caller's session (except the intake,
-which needs a transaction of its own per file: see council.survey.intake) and never commits."""
+"""The survey's services in the database, called by the survey's use cases (council.survey.actions). Each takes the
+caller's session and never commits."""
 
 from __future__ import annotations
 
@@ -10,19 +10,16 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from council.audit import record_change
+from council.keys import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_STAGE
 from council.planning.business_days import BusinessCalendar
 from council.survey.forms import FormRespondent, write_forms
-from council.survey.rules import SurveyRules, Window, load_rules
-from council.survey.store import RESPONDENT_KINDS, council_id_for, find_survey, get_survey, tally_inputs
+from council.survey.rules import SurveyRules, Window
+from council.survey.store import RESPONDENT_KINDS, council_id_for, find_survey, tally_inputs
 from council.survey.tally import SurveyTally, tally_answers
-from council.survey.taxonomy import Taxonomy, load_taxonomy
+from council.survey.taxonomy import Taxonomy
 from models.cycle import Cycle, Stage, Task
 from models.organizations import Organization
 from models.survey import ResponseStatus, Survey, SurveyRespondent, SurveyStatus
-
-SURVEY_STAGE_KEY = "survey"
-OPEN_TASK_KEY = "survey:open"
-DEADLINE_TASK_KEY = "survey:deadline"
 
 
 def survey_windows(
@@ -37,17 +34,19 @@ def survey_windows(
     stage = session.exec(
         select(Stage)
         .join(Cycle, col(Cycle.id) == Stage.cycle_id)
-        .where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year, Stage.key == SURVEY_STAGE_KEY)
+        .where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year, Stage.key == SURVEY_STAGE)
     ).first()
     if stage is None:
         return rules.municipal_window.in_fiscal_year(fiscal_year), rules.department_window.in_fiscal_year(fiscal_year)
     due = {
         task.key: task.due_date
         for task in session.exec(
-            select(Task).where(Task.cycle_id == stage.cycle_id, col(Task.key).in_((OPEN_TASK_KEY, DEADLINE_TASK_KEY)))
+            select(Task).where(
+                Task.cycle_id == stage.cycle_id, col(Task.key).in_((SURVEY_OPEN_TASK, SURVEY_DEADLINE_TASK))
+            )
         )
     }
-    opens, deadline = due.get(OPEN_TASK_KEY, stage.start_date), due.get(DEADLINE_TASK_KEY, stage.end_date)
+    opens, deadline = due.get(SURVEY_OPEN_TASK, stage.start_date), due.get(SURVEY_DEADLINE_TASK, stage.end_date)
     department_opens = min(calendar.add_business_days(opens, rules.department_opens_after_business_days), deadline)
     return Window(opens, deadline), Window(department_opens, deadline)
 
@@ -58,9 +57,9 @@ def open_survey(
     fiscal_year: int,
     now: datetime,
     calendar: BusinessCalendar,
-    rules: SurveyRules | None = None,
-    council_code: str | None = None,
-    actor: str = "system",
+    rules: SurveyRules,
+    council_code: str,
+    actor: str,
 ) -> Survey:
     """The year's survey, created with its windows if new; every active municipality, department and regional office
     of the roster is a respondent (organisations added to the roster since are added). Idempotent: the windows of an
@@ -68,7 +67,7 @@ def open_survey(
     council_id = council_id_for(session, council_code)
     survey = find_survey(session, fiscal_year, council_code)
     if survey is None:
-        municipal, departmental = survey_windows(session, council_id, fiscal_year, calendar, rules or load_rules())
+        municipal, departmental = survey_windows(session, council_id, fiscal_year, calendar, rules)
         survey = Survey(
             council_id=council_id,
             fiscal_year=fiscal_year,
@@ -121,11 +120,10 @@ def respondents_of(session: Session, survey: Survey) -> list[Organization]:
 
 
 def mark_sent(
-    session: Session, fiscal_year: int, *, now: datetime, organization_codes: Iterable[str] | None = None
+    session: Session, survey: Survey, *, now: datetime, organization_codes: Iterable[str] | None = None
 ) -> int:
     """Record that the request (調査依頼) went out — to everyone not yet sent, or to the given organisations.
     Returns how many changed; re-running changes nothing."""
-    survey = get_survey(session, fiscal_year)
     query = (
         select(SurveyRespondent)
         .join(Organization, col(Organization.id) == SurveyRespondent.organization_id)
@@ -144,13 +142,13 @@ def mark_sent(
 
 
 def build_forms(
-    session: Session, survey: Survey, out_dir: Path, *, taxonomy: Taxonomy | None = None, per_respondent: bool = False
+    session: Session, survey: Survey, out_dir: Path, *, taxonomy: Taxonomy, per_respondent: bool = False
 ) -> list[Path]:
     """One pre-filled answer form per respondent (survey-<fy>-<code>.xlsx), stamped with the survey's opening time so
     that building again gives the same bytes. In `out_dir` itself, or with `per_respondent` in `out_dir/<code>/`
     (the layout delivery attaches to that organisation's mail only)."""
     respondents = [FormRespondent(code=org.code, name=org.name) for org in respondents_of(session, survey)]
-    chosen = taxonomy or load_taxonomy()
+    chosen = taxonomy
     if not per_respondent:
         return write_forms(survey.fiscal_year, respondents, chosen, out_dir, stamp=survey.opened_at)
     return [
@@ -162,18 +160,14 @@ def build_forms(
     ]
 
 
-def survey_tally(session: Session, fiscal_year: int, *, taxonomy: Taxonomy | None = None) -> SurveyTally:
+def survey_tally(session: Session, survey: Survey, *, taxonomy: Taxonomy) -> SurveyTally:
     """The tally of the current answers (open or closed survey)."""
-    survey = get_survey(session, fiscal_year)
-    return tally_answers(fiscal_year, tally_inputs(session, survey), taxonomy or load_taxonomy())
+    return tally_answers(survey.fiscal_year, tally_inputs(session, survey), taxonomy)
 
 
-def close_survey(
-    session: Session, fiscal_year: int, *, now: datetime, taxonomy: Taxonomy | None = None, actor: str = "system"
-) -> SurveyTally:
-    """Close the year's survey (no more reminders; late answers are still accepted and marked late) and return the
-    tally. Closing again keeps the first closing time."""
-    survey = get_survey(session, fiscal_year)
+def close_survey_record(session: Session, survey: Survey, *, now: datetime, actor: str) -> bool:
+    """Close the survey (no more reminders; late answers are still accepted and marked late); True when this call
+    closed it. Closing again keeps the first closing time."""
     if survey.status != SurveyStatus.closed:
         survey.status = SurveyStatus.closed
         survey.closed_at = now
@@ -186,7 +180,8 @@ def close_survey(
             after={"status": SurveyStatus.closed},
             now=now,
             actor=actor,
-            key=str(fiscal_year),
+            key=str(survey.fiscal_year),
         )
         session.flush()
-    return survey_tally(session, fiscal_year, taxonomy=taxonomy)
+        return True
+    return False

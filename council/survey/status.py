@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, func, select
 
 from council.planning.business_days import BusinessCalendar
-from council.survey.rules import ReminderStep
+from council.survey.rules import ReminderStep, SurveyRules
 from council.survey.store import get_survey, window_for
 from models.enums import OrganizationKind
 from models.organizations import Organization
@@ -49,7 +49,13 @@ class ReminderDue:
     kind: OrganizationKind
     step: str
     due_on: date
-    deadline: date
+    deadline: date  # the respondent's deadline
+    new_deadline: date | None  # after the deadline: the new one this reminder sets
+
+    @property
+    def letter_deadline(self) -> date:
+        """The deadline the reminder names (and records)."""
+        return self.new_deadline or self.deadline
 
 
 def reminder_due_on(step: ReminderStep, deadline: date, calendar: BusinessCalendar) -> date:
@@ -63,6 +69,8 @@ def select_reminders(
     already_sent: Collection[tuple[int, str]],
     today: date,
     calendar: BusinessCalendar,
+    *,
+    new_deadline_business_days: int,
 ) -> list[ReminderDue]:
     """The reminders to send on `today`: to each respondent that was sent the request and has not answered, the
     latest step whose day has come — unless that step was already sent to it. Earlier steps missed (days without a
@@ -91,6 +99,9 @@ def select_reminders(
                 step=step.step,
                 due_on=due_on,
                 deadline=respondent.deadline,
+                new_deadline=(
+                    calendar.add_business_days(today, new_deadline_business_days) if step.business_days > 0 else None
+                ),
             )
         )
     return due
@@ -141,9 +152,9 @@ def respondent_statuses(session: Session, survey: Survey, today: date) -> list[R
     return statuses
 
 
-def survey_status(session: Session, fiscal_year: int, today: date) -> list[RespondentStatus]:
+def survey_status(session: Session, fiscal_year: int, today: date, *, council_code: str) -> list[RespondentStatus]:
     """The status of every respondent of the year's survey, municipalities first, in roster order."""
-    return respondent_statuses(session, get_survey(session, fiscal_year), today)
+    return respondent_statuses(session, get_survey(session, fiscal_year, council_code), today)
 
 
 def sent_reminders(session: Session, survey: Survey) -> set[tuple[int, str]]:
@@ -156,22 +167,25 @@ def sent_reminders(session: Session, survey: Survey) -> set[tuple[int, str]]:
 
 
 def due_reminders(
-    session: Session, fiscal_year: int, today: date, calendar: BusinessCalendar, steps: Sequence[ReminderStep]
+    session: Session, survey: Survey, today: date, calendar: BusinessCalendar, rules: SurveyRules
 ) -> list[ReminderDue]:
-    """What `select_reminders` picks today for the year's survey; nothing once the survey is closed."""
-    survey = get_survey(session, fiscal_year)
-    if survey.closed_at is not None:
+    """What `select_reminders` picks today for the survey; nothing once it is closed, nothing on a closed day."""
+    if survey.closed_at is not None or not calendar.is_business_day(today):
         return []
     return select_reminders(
-        respondent_statuses(session, survey, today), steps, sent_reminders(session, survey), today, calendar
+        respondent_statuses(session, survey, today),
+        rules.reminders,
+        sent_reminders(session, survey),
+        today,
+        calendar,
+        new_deadline_business_days=rules.new_deadline_business_days,
     )
 
 
 def record_reminders(
-    session: Session, fiscal_year: int, reminders: Iterable[ReminderDue], *, now: datetime
+    session: Session, survey: Survey, reminders: Iterable[ReminderDue], *, now: datetime
 ) -> list[ReminderSent]:
     """Record reminders as sent; one already recorded for the same step is skipped (returned are the new ones)."""
-    survey = get_survey(session, fiscal_year)
     assert survey.id is not None
     existing = sent_reminders(session, survey)
     recorded = []
@@ -185,7 +199,7 @@ def record_reminders(
             organization_id=reminder.organization_id,
             step=reminder.step,
             due_on=reminder.due_on,
-            deadline=reminder.deadline,
+            deadline=reminder.letter_deadline,
             sent_at=now,
         )
         session.add(row)

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from council.clock import TOKYO
-from council.config import get_settings
 from council.errors import NotFoundError
 from council.reference import get_council
 from council.survey.tally import DEPARTMENT_KINDS, TallyAnswer
@@ -20,13 +19,13 @@ from models.survey import Survey, SurveyAnswer
 RESPONDENT_KINDS = (OrganizationKind.municipality, *sorted(DEPARTMENT_KINDS))
 
 
-def council_id_for(session: Session, council_code: str | None = None) -> int:
-    council = get_council(session, council_code or get_settings().council_code)
+def council_id_for(session: Session, council_code: str) -> int:
+    council = get_council(session, council_code)
     assert council.id is not None
     return council.id
 
 
-def find_survey(session: Session, fiscal_year: int, council_code: str | None = None) -> Survey | None:
+def find_survey(session: Session, fiscal_year: int, council_code: str) -> Survey | None:
     return session.exec(
         select(Survey).where(
             Survey.council_id == council_id_for(session, council_code), Survey.fiscal_year == fiscal_year
@@ -34,7 +33,7 @@ def find_survey(session: Session, fiscal_year: int, council_code: str | None = N
     ).first()
 
 
-def get_survey(session: Session, fiscal_year: int, council_code: str | None = None) -> Survey:
+def get_survey(session: Session, fiscal_year: int, council_code: str) -> Survey:
     survey = find_survey(session, fiscal_year, council_code)
     if survey is None:
         raise NotFoundError(

@@ -28,7 +28,7 @@ from council.survey.forms import (
     column_index,
     reproducible_xlsx,
 )
-from council.survey.taxonomy import SECTION_LABELS, Category, Taxonomy, load_taxonomy
+from council.survey.taxonomy import SECTION_LABELS, Category, Taxonomy
 from models.enums import OrganizationKind, SurveySection
 from models.survey import Urgency
 
@@ -177,11 +177,11 @@ def synthetic_answers(
     *,
     stamp: datetime,
     csv_share: float = 0.2,
-    taxonomy: Taxonomy | None = None,
+    taxonomy: Taxonomy,
 ) -> list[SyntheticFile]:
     """One answer file per organisation in `out_dir`: mostly filled-in xlsx forms, about `csv_share` of them CSVs.
     Import them with council.survey.intake.import_file (or drop them in the inbox) at the simulated time."""
-    categories = taxonomy or load_taxonomy()
+    categories = taxonomy
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for organization in organizations:

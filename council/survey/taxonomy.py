@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from council.config import get_settings
 from council.errors import InputError
-from council.resources import data_dir
+from council.yamlfile import reloading
 from models.enums import SurveySection
 
 TAXONOMY_FILE = "survey_categories.yaml"
@@ -100,18 +98,10 @@ def taxonomy_from_mapping(data: Mapping[str, Any], *, source: str = TAXONOMY_FIL
         raise InputError(str(error), file=source) from None
 
 
-def taxonomy_path() -> Path:
-    """The taxonomy of this installation: COUNCIL_REFERENCE_DIR's file when present, else the shipped one."""
-    configured = get_settings().reference_dir / TAXONOMY_FILE
-    return configured if configured.is_file() else data_dir("reference") / TAXONOMY_FILE
-
-
-@lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> Taxonomy:
+def _read_taxonomy(path: Path) -> Taxonomy:
     with path.open(encoding="utf-8") as handle:
         return taxonomy_from_mapping(yaml.safe_load(handle) or {}, source=path.name)
 
 
-def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    resolved = path or taxonomy_path()
-    return _load_cached(resolved, resolved.stat().st_mtime_ns)
+# The survey's categories (survey_categories.yaml of the reference folder), read once per version of the file.
+load_taxonomy = reloading(_read_taxonomy)

@@ -15,19 +15,12 @@ from sqlmodel import Session, col, select
 from council.audit import record_change
 from council.clock import TOKYO
 from council.errors import InputError, NotFoundError
-from council.planning.store import require_cycle
+from council.labels import OVERDUE
+from council.planning.cycles import require_cycle
 from models import Cycle, Meeting, Organization, Stage, Task, TaskStatus
+from models.enums import OPEN_TASK_STATUSES
 
-OPEN_STATUSES = frozenset({TaskStatus.pending, TaskStatus.in_progress})
-OVERDUE = "overdue"
 STATUS_FILTERS = (*(status.value for status in TaskStatus), OVERDUE)
-STATUS_LABELS_JA = {
-    TaskStatus.pending.value: "未着手",
-    TaskStatus.in_progress.value: "対応中",
-    TaskStatus.done.value: "完了",
-    TaskStatus.cancelled.value: "取消",
-    OVERDUE: "期限超過",
-}
 
 
 class HasDueStatus(Protocol):
@@ -40,7 +33,7 @@ class HasDueStatus(Protocol):
 
 def is_overdue(task: HasDueStatus, today: date) -> bool:
     """Still open after its due date (a task due today is not overdue yet)."""
-    return task.status in OPEN_STATUSES and task.due_date < today
+    return task.status in OPEN_TASK_STATUSES and task.due_date < today
 
 
 def effective_status(task: HasDueStatus, today: date) -> str:
@@ -81,7 +74,7 @@ def list_tasks(
     fiscal_year: int,
     today: date,
     status: str | None = None,
-    council_code: str = "yamagata",
+    council_code: str,
 ) -> list[TaskView]:
     """The tasks of a planned year by due date then key, optionally filtered by status (or 'overdue')."""
     if status is not None and status not in STATUS_FILTERS:
@@ -119,7 +112,7 @@ def list_tasks(
     return views
 
 
-def find_task(session: Session, reference: str, *, fiscal_year: int, council_code: str = "yamagata") -> Task:
+def find_task(session: Session, reference: str, *, fiscal_year: int, council_code: str) -> Task:
     """A task by numeric id, or by key within a planned fiscal year."""
     if reference.isdigit():
         task = session.get(Task, int(reference))
@@ -164,3 +157,15 @@ def complete_task(session: Session, task_id: int, *, now: datetime, actor: str, 
     )
     session.flush()
     return task
+
+
+def complete_planned_task(
+    session: Session, cycle: Cycle, key: str, *, now: datetime, actor: str, flow_run_id: str | None
+) -> bool:
+    """Mark the cycle's task `key` done when it exists and is not cancelled; True when it is done."""
+    row = session.exec(select(Task).where(Task.cycle_id == cycle.id, Task.key == key)).first()
+    if row is None or row.status == TaskStatus.cancelled:
+        return False
+    assert row.id is not None
+    complete_task(session, row.id, now=now, actor=actor, flow_run_id=flow_run_id)
+    return True

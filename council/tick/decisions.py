@@ -19,18 +19,26 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from models.enums import CycleStatus, MeetingKind, MeetingStatus, StageStatus, TaskStatus
+from council.keys import (
+    MINUTES_PREFIX,
+    PREPARATION_PREFIXES,
+    RESPONSE_TASK_PREFIX,
+    SURVEY_DEADLINE_TASK,
+    SURVEY_OPEN_TASK,
+    SURVEY_SUMMARY_TASK,
+    meeting_task_key,
+)
+from models.enums import (
+    OPEN_MEETING_STATUSES,
+    OPEN_TASK_STATUSES,
+    CycleStatus,
+    MeetingKind,
+    MeetingStatus,
+    StageStatus,
+    TaskStatus,
+)
 
 ONE_DAY = timedelta(days=1)
-OPEN_TASK_STATUSES = frozenset({TaskStatus.pending, TaskStatus.in_progress})
-OPEN_MEETING_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.confirmed})
-SURVEY_OPEN_TASK = "survey:open"
-SURVEY_DEADLINE_TASK = "survey:deadline"
-SURVEY_SUMMARY_TASK = "survey:summary"
-RESPONSE_TASK_PREFIX = "survey-response:"
-# Documents sent before a meeting, in the order they go out; each has a planner task '<kind>:<meeting-key>'.
-PREPARATION_KINDS = ("notice", "agenda")
-MINUTES_PREFIX = "minutes:"
 # Preparations for the first meetings may fall due before April 1 (a notice lead time reaches back into March).
 LOOKAHEAD = timedelta(days=60)
 
@@ -44,6 +52,7 @@ class ActionKind(StrEnum):
     close_survey = "close-survey"
     prepare_meeting = "prepare-meeting"
     record_meeting = "record-meeting"
+    issue_schedule = "issue-schedule"
     finish_stage = "finish-stage"
     flag_overdue = "flag-overdue"
     close_cycle = "close-cycle"
@@ -145,6 +154,7 @@ class CycleState:
     tasks: tuple[TaskState, ...]
     survey: SurveyState | None = None
     inbox_files: int = 0  # answer files waiting in the inbox
+    schedule_draft_on: date | None = None  # the planned issue day of the 年間スケジュール's next edition, if drafted
     year_start: date = field(init=False)
     year_end: date = field(init=False)
 
@@ -163,7 +173,7 @@ def is_automated(task_key: str, meetings: Iterable[MeetingState]) -> bool:
     ):
         return True
     prefix, _, meeting_key = task_key.partition(":")
-    if prefix not in (*PREPARATION_KINDS, MINUTES_PREFIX.rstrip(":")):
+    if prefix not in (*PREPARATION_PREFIXES, MINUTES_PREFIX):
         return False
     return any(meeting.key == meeting_key and meeting.documented for meeting in meetings)
 
@@ -194,7 +204,9 @@ def _meeting_actions(state: CycleState, today: date) -> list[Action]:
     for meeting in state.meetings:
         if meeting.status in OPEN_MEETING_STATUSES and meeting.documented and not meeting.awaiting_approval:
             # Documents only go out before the meeting: a notice found unsent afterwards stays overdue for people.
-            due = tuple(kind for kind in PREPARATION_KINDS if _open_due(state, f"{kind}:{meeting.key}", today))
+            due = tuple(
+                kind for kind in PREPARATION_PREFIXES if _open_due(state, meeting_task_key(kind, meeting.key), today)
+            )
             if due and today <= meeting.day:
                 actions.append(Action(state.fiscal_year, ActionKind.prepare_meeting, meeting.key, kinds=due))
         held_yesterday_or_before = meeting.day < today
@@ -203,9 +215,9 @@ def _meeting_actions(state: CycleState, today: date) -> list[Action]:
         elif (
             meeting.status == MeetingStatus.held
             and meeting.documented
-            and _open_due(state, f"{MINUTES_PREFIX}{meeting.key}", today)
+            and _open_due(state, meeting_task_key(MINUTES_PREFIX, meeting.key), today)
         ):
-            actions.append(Action(state.fiscal_year, ActionKind.record_meeting, meeting.key, kinds=("minutes",)))
+            actions.append(Action(state.fiscal_year, ActionKind.record_meeting, meeting.key, kinds=(MINUTES_PREFIX,)))
     return actions
 
 
@@ -233,6 +245,8 @@ def due_actions(state: CycleState, today: date) -> list[Action]:
     ]
     actions += _survey_actions(state, today)
     actions += _meeting_actions(state, today)
+    if state.schedule_draft_on is not None and state.schedule_draft_on <= today:
+        actions.append(Action(fiscal_year, ActionKind.issue_schedule))
     actions += [
         Action(fiscal_year, ActionKind.finish_stage, stage.key)
         for stage in state.stages
@@ -263,6 +277,8 @@ def event_days(state: CycleState) -> list[date]:
     if state.survey is not None:
         days.update(state.survey.reminder_days)
         days.update((state.survey.closes_on, state.survey.deadline + ONE_DAY))
+    if state.schedule_draft_on is not None:
+        days.add(state.schedule_draft_on)
     return sorted(days)
 
 

@@ -1,5 +1,5 @@
-"""The heartbeat's bookkeeping in the database: reading a year's state for council.tick.decisions, recording each tick, and
-the state changes that need no document (a year opens or closes, a stage starts or ends, a task is flagged overdue).
+"""The heartbeat's view of the database: a year's state for council.tick.decisions, the record of each tick, and
+the state changes that need no document (a year opens or closes, a stage starts or ends, tasks flagged overdue).
 
 Every change writes an AuditEvent with the actor and the flow run; applying an action twice changes nothing.
 """
@@ -14,16 +14,18 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.clock import TOKYO
-from council.documents.facts import DOCUMENTED_MEETING_KINDS
-from council.errors import InputError
+from council.documents.drafting import SCHEDULE_SUBJECT
+from council.documents.lifecycle import current_draft
+from council.keys import SURVEY_SUMMARY_TASK
 from council.planning.business_days import BusinessCalendar
 from council.survey.intake import inbox_files
 from council.survey.rules import SurveyRules
 from council.survey.status import due_reminders, reminder_due_on
-from council.themes.catalogue import carry_over, transition
+from council.themes.carry_over import carry_over
+from council.themes.catalogue import transition
+from council.themes.lifecycle import STAGE_MOVES
 from council.tick.decisions import (
     ONE_DAY,
-    SURVEY_SUMMARY_TASK,
     Action,
     ActionKind,
     CycleState,
@@ -36,24 +38,22 @@ from models import (
     Approval,
     ApprovalStatus,
     AuditEvent,
+    Council,
     Cycle,
     CycleStatus,
+    DocumentKind,
     Meeting,
     Stage,
     StageStatus,
     Survey,
     Task,
     Theme,
-    ThemeStatus,
     TickRun,
 )
+from models.enums import DOCUMENTED_MEETING_KINDS
 from models.survey import SurveyStatus
 
 OVERDUE_ACTION = "task.overdue"
-# Theme moves that a stage's start means by itself: the study period (Aug–Sep) starts for the adopted themes.
-THEMES_MOVED_WHEN_STAGE_STARTS: dict[str, tuple[ThemeStatus, ThemeStatus]] = {
-    "working_groups": (ThemeStatus.adopted, ThemeStatus.under_study),
-}
 
 
 def survey_state(
@@ -66,17 +66,18 @@ def survey_state(
     session: Session,
 ) -> SurveyState:
     """The survey as the tick sees it: its deadline, its reminder days, and the day to close it — the business day
-    after the last reminder step, and no later than the summary's due date."""
+    after the new deadline the last reminder step sets, and no later than the summary's due date."""
     deadlines = sorted({survey.municipal_closes_on, survey.department_closes_on})
     deadline = deadlines[-1]
     reminder_days = tuple(sorted({reminder_due_on(step, d, calendar) for step in rules.reminders for d in deadlines}))
     last_step = max((step.business_days for step in rules.reminders), default=0)
-    closes_on = calendar.add_business_days(deadline, max(last_step, 0) + 1)
+    extension = rules.new_deadline_business_days if last_step > 0 else 0
+    closes_on = calendar.add_business_days(deadline, max(last_step, 0) + extension + 1)
     summary = next((task for task in tasks if task.key == SURVEY_SUMMARY_TASK), None)
     if summary is not None:
         closes_on = max(min(closes_on, summary.due_date), deadline + ONE_DAY)
     is_open = survey.status == SurveyStatus.open
-    due = len(due_reminders(session, survey.fiscal_year, today, calendar, rules.reminders)) if is_open else 0
+    due = len(due_reminders(session, survey, today, calendar, rules)) if is_open else 0
     return SurveyState(
         is_open=is_open, deadline=deadline, closes_on=closes_on, reminders_due=due, reminder_days=reminder_days
     )
@@ -120,6 +121,7 @@ def load_cycle_state(
         return stage_keys.get(meeting.stage_id) if meeting is not None else None
 
     survey = find_survey_of_cycle(session, cycle)
+    schedule = current_draft(session, cycle.id or 0, DocumentKind.annual_schedule, SCHEDULE_SUBJECT)
     return CycleState(
         fiscal_year=cycle.fiscal_year,
         status=cycle.status,
@@ -153,6 +155,7 @@ def load_cycle_state(
             else None
         ),
         inbox_files=len(inbox_files(inbox)) if inbox is not None and survey is not None else 0,
+        schedule_draft_on=(schedule.planned_issue_on or today) if schedule is not None else None,
     )
 
 
@@ -170,13 +173,6 @@ def active_cycles(session: Session, council_id: int, today: date, fiscal_year: i
     if fiscal_year is not None:
         query = query.where(Cycle.fiscal_year == fiscal_year)
     return list(session.exec(query.order_by(col(Cycle.fiscal_year))).all())
-
-
-def require_cycle_of(session: Session, council_id: int, fiscal_year: int) -> Cycle:
-    cycle = session.exec(select(Cycle).where(Cycle.council_id == council_id, Cycle.fiscal_year == fiscal_year)).first()
-    if cycle is None:
-        raise InputError(f"fiscal year {fiscal_year} is not planned: run `council plan --fy {fiscal_year}` first")
-    return cycle
 
 
 # ------------------------------------------------------------------------------------------------- the tick record
@@ -222,10 +218,12 @@ def finish_tick(session: Session, council_id: int, as_of: date, *, labels: Seque
 
 
 def apply_bookkeeping(
-    session: Session, council_id: int, action: Action, *, now: datetime, actor: str, flow_run_id: str | None
+    session: Session, council: Council, action: Action, *, now: datetime, actor: str, flow_run_id: str | None
 ) -> list[str]:
-    """Perform one bookkeeping action (see council.tick.decisions.BOOKKEEPING); returns what changed, for the run's log."""
-    cycle = require_cycle_of(session, council_id, action.fiscal_year)
+    """Perform one bookkeeping action (see council.tick.decisions.BOOKKEEPING); returns what changed, for the log."""
+    cycle = session.exec(
+        select(Cycle).where(Cycle.council_id == council.id, Cycle.fiscal_year == action.fiscal_year)
+    ).one()
 
     def audit(
         verb: str, row: Cycle | Stage | Task, key: str, before: dict[str, object], after: dict[str, object]
@@ -252,7 +250,9 @@ def apply_bookkeeping(
             changed.append(f"cycle {cycle.fiscal_year} {target.value}")
         if target == CycleStatus.active:
             # The initiatives decided last year and the themes deferred to this one come into this year's plan.
-            report = carry_over(session, cycle.fiscal_year - 1, cycle.fiscal_year, now=now, actor=actor)
+            report = carry_over(
+                session, cycle.fiscal_year - 1, cycle.fiscal_year, now=now, actor=actor, council_code=council.code
+            )
             changed += [f"theme {code} carried over" for code in (*report.initiatives, *report.revived)]
     elif action.kind in (ActionKind.start_stage, ActionKind.finish_stage):
         stage = session.exec(select(Stage).where(Stage.cycle_id == cycle.id, Stage.key == action.subject)).one()
@@ -285,7 +285,7 @@ def apply_bookkeeping(
 
 
 def _move_themes_for_stage(session: Session, cycle: Cycle, stage_key: str, *, now: datetime, actor: str) -> list[str]:
-    move = THEMES_MOVED_WHEN_STAGE_STARTS.get(stage_key)
+    move = STAGE_MOVES.get(stage_key)
     if move is None:
         return []
     source, target = move

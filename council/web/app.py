@@ -22,22 +22,19 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from council.clock import TOKYO
-from council.feeds import FeedConfig, feed_url, load_feed_config, token_grants
+from council.feeds.config import FeedConfig
+from council.feeds.tokens import feed_url, token_grants
 from council.wareki import wareki_date
 from council.web.conditional import not_modified
 from council.web.feed_store import FeedStore, ServedFeed
-from models.db import get_engine
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 PRIVATE_CACHE = "private, no-cache"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def create_app(
-    engine: Engine | None = None, *, config: FeedConfig | None = None, refresh_seconds: float = 2.0
-) -> Starlette:
-    store = FeedStore(engine or get_engine(), refresh_seconds=refresh_seconds)
-    config = config or load_feed_config()
+def create_app(engine: Engine, *, config: FeedConfig, refresh_seconds: float = 2.0) -> Starlette:
+    store = FeedStore(engine, refresh_seconds=refresh_seconds)
     public_cache = f"public, max-age={config.public_max_age}"
     templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html", "j2")))
     subscribe_page = templates.get_template("subscribe.html.j2")

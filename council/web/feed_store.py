@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from council.feeds import etag_of
+from council.feeds.publish import etag_of
 from models import FeedSnapshot, FeedToken
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,86 @@
+"""What every use case is given: the settings, the clock, who acts, the database and the delivery channel.
+
+An action the secretariat or the clock takes (plan, pin, cancel, kick off the survey, send reminders, prepare a
+meeting …) is one function in council/ that receives a `Context` and returns what it did. The entry points build the
+context — the CLI and the web console with the wall clock and the person's name, a flow with its run's day and
+`flow:<name>` — and nothing below them reads the environment or the clock.
+
+A use case made of several steps runs each step in a transaction of its own through `ctx.step`: directly for the CLI
+and the web, as an observable Prefect task in a flow (flows/common.py gives the runner). Every step is idempotent, so
+a run killed between two steps and started again finishes the job without doing anything twice — and the CLI and a
+flow doing the same action leave the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from council.clock import TOKYO
+from council.config import Settings
+from council.delivery.channels import Transport
+from models.db import session_scope
+
+_Result = TypeVar("_Result")
+SIMULATED_HOUR = time(9, 0)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The day an action acts for (Asia/Tokyo) and the instant it stamps on what it writes (aware, UTC)."""
+
+    today: date
+    now: datetime
+
+    @classmethod
+    def wall(cls, now: datetime) -> Clock:
+        return cls(today=now.astimezone(TOKYO).date(), now=now.astimezone(UTC))
+
+    @classmethod
+    def on(cls, day: date) -> Clock:
+        """A day other than today (a simulation, a catch-up by hand): that day at 09:00 in Tokyo."""
+        return cls(today=day, now=datetime.combine(day, SIMULATED_HOUR, tzinfo=TOKYO).astimezone(UTC))
+
+
+class StepRunner(Protocol):
+    """Runs one step of a use case: `name` is what a person sees (a Prefect task's name)."""
+
+    def __call__(self, name: str, function: Callable[..., _Result], /, *args: Any, **kwargs: Any) -> _Result: ...
+
+
+def run_directly(name: str, function: Callable[..., _Result], /, *args: Any, **kwargs: Any) -> _Result:
+    """The CLI's and the web console's runner: just call it."""
+    return function(*args, **kwargs)
+
+
+TransportFactory = Callable[[], Transport]
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    clock: Clock
+    actor: str
+    engine: Engine
+    open_transport: TransportFactory
+    flow_run_id: str | None = None
+    step: StepRunner = run_directly
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends normally, rolled back on any exception."""
+        with session_scope(self.engine) as session:
+            yield session
+
+    def on(self, day: date) -> Context:
+        """The same context acting for another day (a catch-up, a simulated day)."""
+        return replace(self, clock=Clock.on(day))
+
+    def acting_as(self, actor: str) -> Context:
+        return replace(self, actor=actor)

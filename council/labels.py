@@ -1,0 +1,72 @@
+"""Every Japanese label of a status or kind, defined once: documents, the CLI, status pages and artifacts use these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from models.enums import (
+    DecisionOutcome,
+    DeliveryStatus,
+    DocumentKind,
+    InitiativeKind,
+    MeetingStatus,
+    TaskStatus,
+    ThemeStatus,
+)
+from models.survey import ResponseStatus
+
+OVERDUE = "overdue"  # not stored: an open task past its due date (council.tasks.tracking)
+
+THEME_STATUS: Mapping[ThemeStatus, str] = {
+    ThemeStatus.candidate: "候補",
+    ThemeStatus.adopted: "採択",
+    ThemeStatus.under_study: "検討中",
+    ThemeStatus.reported: "報告済",
+    ThemeStatus.budgeted: "予算計上",
+    ThemeStatus.decided: "決定",
+    ThemeStatus.deferred: "継続検討",
+    ThemeStatus.dropped: "見送り",
+}
+INITIATIVE_KIND: Mapping[InitiativeKind, str] = {InitiativeKind.new: "新規", InitiativeKind.enhanced: "充実"}
+DECISION_OUTCOME: Mapping[DecisionOutcome, str] = {
+    DecisionOutcome.endorsed: "了承",
+    DecisionOutcome.adopted: "採択",
+    DecisionOutcome.reported: "報告",
+    DecisionOutcome.decided: "決定",
+}
+TASK_STATUS: Mapping[str, str] = {
+    TaskStatus.pending.value: "未着手",
+    TaskStatus.in_progress.value: "対応中",
+    TaskStatus.done.value: "完了",
+    TaskStatus.cancelled.value: "取消",
+    OVERDUE: "期限超過",
+}
+RESPONSE_STATUS: Mapping[ResponseStatus, str] = {
+    ResponseStatus.not_sent: "未送付",
+    ResponseStatus.sent: "未回答",
+    ResponseStatus.answered: "回答済",
+    ResponseStatus.late: "期限後回答",
+}
+MEETING_STATUS: Mapping[MeetingStatus, str] = {
+    MeetingStatus.planned: "予定",
+    MeetingStatus.confirmed: "通知済",
+    MeetingStatus.held: "開催済",
+    MeetingStatus.cancelled: "中止",
+}
+DELIVERY_STATUS: Mapping[DeliveryStatus, str] = {
+    DeliveryStatus.queued: "送信待ち",
+    DeliveryStatus.sent: "送信済",
+    DeliveryStatus.failed: "送信失敗",
+    DeliveryStatus.undeliverable: "宛先なし",
+}
+DOCUMENT_KIND: Mapping[DocumentKind, str] = {
+    DocumentKind.notice: "開催通知",
+    DocumentKind.agenda: "次第",
+    DocumentKind.survey_request: "調査依頼",
+    DocumentKind.survey_reminder: "督促",
+    DocumentKind.survey_summary: "調査結果概要",
+    DocumentKind.minutes: "議事概要",
+    DocumentKind.annual_schedule: "年間スケジュール",
+    DocumentKind.cancellation: "中止のお知らせ",
+    DocumentKind.postponement: "延期のお知らせ",
+}
