@@ -23,7 +23,7 @@ from council.business_days import BusinessCalendar
 from council.delivery.contacts import demo_contacts_file, import_contacts
 from council.files import write_atomically
 from council.reference import load_reference
-from council.survey.intake import inbox_files
+from council.survey.inbox import inbox_files
 from council.survey.status import RespondentStatus
 from council.survey.synthetic import synthetic_answers
 from council.themes import transition

@@ -17,7 +17,7 @@ from council.business_days import BusinessCalendar
 from council.clock import TOKYO
 from council.documents.facts import DOCUMENTED_MEETING_KINDS
 from council.errors import InputError
-from council.survey.intake import inbox_files
+from council.survey.inbox import inbox_files
 from council.survey.rules import SurveyRules
 from council.survey.status import due_reminders, reminder_due_on
 from council.themes import carry_over, transition

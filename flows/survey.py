@@ -18,10 +18,12 @@ from sqlmodel import Session
 from council.config import get_settings
 from council.delivery.service import PERSONAL_DIR
 from council.documents.service import render_survey_reminder, render_survey_request, render_survey_summary
-from council.survey.intake import process_inbox
+from council.survey.inbox import process_inbox
+from council.survey.intake import IntakeSetup
 from council.survey.service import build_forms, close_survey, mark_sent, open_survey, survey_tally
 from council.survey.status import ReminderDue, due_reminders, record_reminders, survey_status
 from council.survey.store import council_id_for, get_survey
+from council.survey.taxonomy import load_taxonomy
 from council.survey_tasks import cancel_unanswered, complete_answered, ensure_response_tasks
 from council.themes import create_theme_candidates
 from council.tick import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_SUMMARY_TASK
@@ -232,7 +234,15 @@ def import_answers_task(as_of: date | None) -> list[ImportedFile]:
     """Import every answer file waiting in the inbox, whatever year its form names (a late answer to last year's
     survey is still accepted); each file is its own transaction, see council.survey.intake."""
     clock = run_clock(as_of)
-    reports = process_inbox(now=clock.now, actor=flow_actor())
+    settings = get_settings()
+    setup = IntakeSetup(
+        session_factory=session_scope,
+        home=settings.home,
+        archive_dir=settings.archive_dir,
+        actor=flow_actor(),
+        taxonomy=load_taxonomy(),
+    )
+    reports = process_inbox(settings.inbox_dir, setup, now=clock.now)
     return [
         ImportedFile(
             r.original_name,

@@ -20,8 +20,8 @@ from survey_support import (
     OPENED,
     Row,
     csv_bytes,
-    factory,
     form_with_rows,
+    intake,
     open_small_survey,
     rows_2017,
     snapshot,
@@ -32,7 +32,9 @@ from survey_support import (
 from council.config import get_settings
 from council.reference import load_reference
 from council.resources import data_dir
-from council.survey.intake import import_file, process_inbox
+from council.survey.inbox import process_inbox
+from council.survey.intake import import_file
+from council.survey.readers import DEFAULT_LIMITS
 from council.survey.service import close_survey, open_survey
 from models import Organization, OrganizationKind, SurveySection
 from models.db import session_scope
@@ -75,13 +77,13 @@ def test_each_malformed_file_is_rejected_precisely_and_changes_nothing_but_its_r
     accepted = import_file(
         write(tmp_path / "good.csv", csv_bytes(FY, "062022", [Row(POLICY, "youth")])),
         now=ON_TIME,
-        session_factory=factory(engine),
+        setup=intake(engine),
     )
     assert accepted.outcome == "accepted"
     home = get_settings().home
     for path, bad in write_corpus(tmp_path / "survey_bad"):
         before = snapshot(engine)
-        report = import_file(path, now=ON_TIME, session_factory=factory(engine), fiscal_year=bad.fiscal_year)
+        report = import_file(path, now=ON_TIME, setup=intake(engine), fiscal_year=bad.fiscal_year)
         after = snapshot(engine)
         assert (report.outcome, report.error) == ("rejected", bad.error), bad.name
         assert after.answers == before.answers, bad.name
@@ -95,14 +97,17 @@ def test_each_malformed_file_is_rejected_precisely_and_changes_nothing_but_its_r
                 bad.error,
                 bad.name,
             )
-            assert record.sha256 == hashlib.sha256(bad.data).hexdigest()
-            assert (home / record.archive_path).read_bytes() == bad.data
+            assert (record.sha256, record.size) == (hashlib.sha256(bad.data).hexdigest(), len(bad.data))
+            if len(bad.data) > DEFAULT_LIMITS.max_bytes:
+                assert record.archive_path == ""  # never read whole, not kept: it stays where it was sent
+            else:
+                assert (home / record.archive_path).read_bytes() == bad.data
 
 
 def test_a_rejected_file_keeps_what_was_identified_on_its_record(engine: Engine, tmp_path: Path) -> None:
     open_small_survey(engine)
     bad = csv_bytes(FY, "062014", [Row(POLICY, "shopping", urgency="至急")])
-    report = import_file(write(tmp_path / "a.csv", bad), now=ON_TIME, session_factory=factory(engine))
+    report = import_file(write(tmp_path / "a.csv", bad), now=ON_TIME, setup=intake(engine))
     assert (report.outcome, report.organization_code, report.fiscal_year) == ("rejected", "062014", FY)
     with Session(engine) as session:
         record = session.get(SurveySubmission, report.submission_id)
@@ -119,7 +124,7 @@ def test_an_accepted_file_records_answers_status_and_archive(engine: Engine, tmp
         Row(EXCHANGE, "情報共有関係", item="県予算の情報", urgency="低"),
     ]
     path = write(tmp_path / "yamagata.xlsx", form_with_rows(FY, "062014", "山形市", rows))
-    report = import_file(path, now=ON_TIME, session_factory=factory(engine))
+    report = import_file(path, now=ON_TIME, setup=intake(engine))
     assert (report.outcome, report.answer_count, report.replaced_count, report.late) == ("accepted", 3, 0, False)
     assert report.summary() == "accepted yamagata.xlsx: 062014, 3 answer(s)"
     answers = answers_of(engine, "062014")
@@ -144,12 +149,12 @@ def test_resubmission_replaces_the_answers_and_keeps_the_history(engine: Engine,
     first = import_file(
         write(tmp_path / "v1.csv", csv_bytes(FY, "dept-kikaku", [Row(POLICY, "youth"), Row(POLICY, "tourism")])),
         now=ON_TIME,
-        session_factory=factory(engine),
+        setup=intake(engine),
     )
     second = import_file(
         write(tmp_path / "v2.csv", csv_bytes(FY, "dept-kikaku", [Row(POLICY, "shopping", item="買い物支援")])),
         now=LATE,
-        session_factory=factory(engine),
+        setup=intake(engine),
     )
     assert (second.outcome, second.answer_count, second.replaced_count) == ("accepted", 1, 2)
     assert [(a.category, a.submission_id) for a in answers_of(engine, "dept-kikaku")] == [
@@ -168,9 +173,9 @@ def test_resubmission_replaces_the_answers_and_keeps_the_history(engine: Engine,
 def test_the_same_file_again_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     open_small_survey(engine)
     path = write(tmp_path / "a.csv", csv_bytes(FY, "062014", [Row(POLICY, "youth")]))
-    first = import_file(path, now=ON_TIME, session_factory=factory(engine))
+    first = import_file(path, now=ON_TIME, setup=intake(engine))
     before = snapshot(engine)
-    again = import_file(path, now=LATE, session_factory=factory(engine))
+    again = import_file(path, now=LATE, setup=intake(engine))
     assert (again.outcome, again.submission_id, again.answer_count) == ("duplicate", first.submission_id, 1)
     assert snapshot(engine) == before
 
@@ -182,7 +187,7 @@ def test_answers_after_the_deadline_are_accepted_as_late_even_once_closed(engine
     report = import_file(
         write(tmp_path / "late.csv", csv_bytes(FY, "ro-shonai", [Row(OPERATIONS, "disaster")])),
         now=LATE,
-        session_factory=factory(engine),
+        setup=intake(engine),
     )
     assert (report.outcome, report.late) == ("accepted", True)
     assert report.summary().endswith("(late)")
@@ -194,7 +199,7 @@ def test_an_answer_with_no_needs_counts_as_answered(engine: Engine, tmp_path: Pa
     report = import_file(
         write(tmp_path / "none.csv", csv_bytes(FY, "062031", [], name="鶴岡市")),
         now=ON_TIME,
-        session_factory=factory(engine),
+        setup=intake(engine),
     )
     assert (report.outcome, report.answer_count) == ("accepted", 0)
     assert respondent(engine, "062031").status == ResponseStatus.answered
@@ -206,18 +211,18 @@ def test_the_inbox_moves_files_to_processed_and_rejected(engine: Engine) -> None
     write(inbox / "a.csv", csv_bytes(FY, "062014", [Row(POLICY, "youth")]))
     write(inbox / "b.csv", csv_bytes(FY, "062014", [Row(POLICY, "youth", urgency="至急")]))
     write(inbox / "~$a.xlsx", b"excel lock file")
-    reports = process_inbox(now=ON_TIME, session_factory=factory(engine), fiscal_year=FY)
+    reports = process_inbox(inbox, now=ON_TIME, setup=intake(engine), fiscal_year=FY)
     assert [(r.original_name, r.outcome) for r in reports] == [("a.csv", "accepted"), ("b.csv", "rejected")]
     assert (inbox / "processed" / "a.csv").exists()
     assert (inbox / "rejected" / "b.csv").exists()
     assert (inbox / "rejected" / "b.csv.error.txt").read_text(encoding="utf-8") == (
         "b.csv: line 2, field 緊急性: '至急' is not one of 高/中/低\n"
     )
-    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == ["~$a.xlsx"]
-    assert process_inbox(now=ON_TIME, session_factory=factory(engine)) == []
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [".lock", "~$a.xlsx"]  # the runs' lock stays
+    assert process_inbox(inbox, now=ON_TIME, setup=intake(engine)) == []
     # the same file dropped again (e.g. a crash before the move) changes nothing
     write(inbox / "a.csv", csv_bytes(FY, "062014", [Row(POLICY, "youth")]))
-    [again] = process_inbox(now=ON_TIME, session_factory=factory(engine))
+    [again] = process_inbox(inbox, now=ON_TIME, setup=intake(engine))
     assert again.outcome == "duplicate"
     assert len(list((inbox / "processed").iterdir())) == 2
 
@@ -248,7 +253,7 @@ def test_the_2017_answers_through_real_files_give_the_source_table(engine: Engin
         report = import_file(
             write(tmp_path / f"{code}.{fmt}", data),
             now=ON_TIME.replace(year=2017),
-            session_factory=factory(engine),
+            setup=intake(engine),
             fiscal_year=2017,
         )
         assert report.outcome == "accepted", report.error

@@ -15,12 +15,14 @@ from council.cli.common import print_json
 from council.clock import now_utc, today_in_tokyo
 from council.config import get_settings
 from council.rules import load_rules as load_cycle_rules
-from council.survey.intake import ImportReport, import_files, process_inbox
+from council.survey.inbox import process_inbox
+from council.survey.intake import ImportReport, IntakeSetup, import_files
 from council.survey.rules import load_rules
 from council.survey.service import build_forms, close_survey, mark_sent, open_survey, survey_tally
 from council.survey.status import due_reminders, record_reminders, survey_status
 from council.survey.store import get_survey
 from council.survey.tally_formats import tally_csv, tally_payload, tally_text, tally_xlsx
+from council.survey.taxonomy import load_taxonomy
 from council.wareki import fiscal_year_label
 from models.db import session_scope
 
@@ -86,6 +88,17 @@ def mark_sent_command(
     typer.echo(f"{changed} respondent(s) marked sent")
 
 
+def _intake() -> IntakeSetup:
+    settings = get_settings()
+    return IntakeSetup(
+        session_factory=session_scope,
+        home=settings.home,
+        archive_dir=settings.archive_dir,
+        actor=settings.actor,
+        taxonomy=load_taxonomy(),
+    )
+
+
 def _report(reports: list[ImportReport]) -> None:
     for report in reports:
         typer.echo(report.summary(), err=report.outcome == "rejected")
@@ -101,7 +114,7 @@ def import_command(
     fy: Annotated[int | None, typer.Option("--fy", help="Reject forms of any other fiscal year.")] = None,
 ) -> None:
     """Import answer files, each as one transaction (all rows or none). Exit code 2 if any file was rejected."""
-    _report(import_files(files, now=now_utc(), fiscal_year=fy, actor=get_settings().actor))
+    _report(import_files(files, _intake(), now=now_utc(), fiscal_year=fy))
 
 
 @survey_app.command("inbox")
@@ -109,9 +122,10 @@ def inbox_command(
     fy: Annotated[int | None, typer.Option("--fy", help="Reject forms of any other fiscal year.")] = None,
 ) -> None:
     """Import every file in COUNCIL_HOME/inbox, moving each to inbox/processed or inbox/rejected."""
-    reports = process_inbox(now=now_utc(), fiscal_year=fy, actor=get_settings().actor)
+    inbox = get_settings().inbox_dir
+    reports = process_inbox(inbox, _intake(), now=now_utc(), fiscal_year=fy)
     if not reports:
-        typer.echo(f"inbox {get_settings().inbox_dir} is empty")
+        typer.echo(f"inbox {inbox} is empty")
     _report(reports)
 
 
