@@ -319,7 +319,7 @@ def corpus() -> tuple[BadFile, ...]:
         BadFile(
             "far-row.xlsx",
             _edit_form("B1000000", "ずっと下の行"),
-            "far-row.xlsx: sheet 施策の連携, row 20001: the sheet goes on below row 20,000: delete the rows below the "
+            "far-row.xlsx: sheet 施策の連携, row 20055: the sheet goes on below row 20,054: delete the rows below the "
             "answers",
         ),
         BadFile(

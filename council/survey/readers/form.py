@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from council.errors import InputError
+from council.survey.forms import BLANK_ROWS, FIRST_DATA_ROW
 from models.enums import SurveySection
 from models.survey import Urgency
 
@@ -17,7 +18,7 @@ FileFormat = Literal["xlsx", "csv"]
 class FileLimits:
     """How much one answer file may hold. Checked before parsing, so that a huge file or a zip bomb costs nothing:
     the file's size, the unpacked size of an xlsx (the sum the zip declares; the zip reader never inflates an entry
-    past its declared size), and the answers it carries. An xlsx sheet is read down to `max_rows` × 10 rows at most."""
+    past its declared size), and the answers it carries; an xlsx sheet is read down to max_sheet_rows only."""
 
     max_bytes: int = 5_000_000
     max_unpacked_bytes: int = 40_000_000
@@ -25,18 +26,23 @@ class FileLimits:
 
     @property
     def max_sheet_rows(self) -> int:
-        return self.max_rows * 10
+        """The form's own rows (header and the prepared blank rows), then room for ten times the answers."""
+        return FIRST_DATA_ROW + BLANK_ROWS - 1 + self.max_rows * 10
 
     def size_problem(self, file_name: str, size: int) -> InputError | None:
         if size <= self.max_bytes:
             return None
         return InputError(
-            f"is {size / 1_000_000:.1f} MB; an answer file may be at most {self.max_bytes / 1_000_000:.1f} MB",
-            file=file_name,
+            f"is {file_size(size)}; an answer file may be at most {file_size(self.max_bytes)}", file=file_name
         )
 
 
 DEFAULT_LIMITS = FileLimits()
+
+
+def file_size(size: int) -> str:
+    """'5.2 MB', or '800 bytes' below a megabyte."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"
 
 
 @dataclass(frozen=True)

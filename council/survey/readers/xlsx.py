@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from council.errors import InputError
 from council.survey.forms import ANSWER_COLUMNS, FIRST_DATA_ROW, HEADER_ROW, NUMBER_HEADER, SECTION_SHEETS
-from council.survey.readers.form import FileLimits, Location, RawForm, RawRow
+from council.survey.readers.form import FileLimits, Location, RawForm, RawRow, file_size
 from council.survey.readers.rows import cell_text, fiscal_year, organization_code, too_many_answers
 from council.survey.readers.sniff import SEND_INSTEAD
 
@@ -23,10 +23,6 @@ ORGANIZATION_CODE_FIELD = "団体コード"
 ORGANIZATION_CODE_ROW = 2
 EXPECTED_HEADERS = (NUMBER_HEADER, *(column.header for column in ANSWER_COLUMNS))
 LAST_COLUMN = get_column_letter(len(EXPECTED_HEADERS))
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
 
 
 def _shortened(text: str, limit: int = 40) -> str:
@@ -49,8 +45,8 @@ def check_archive(file_name: str, data: bytes, limits: FileLimits) -> None:
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > limits.max_unpacked_bytes:
         raise InputError(
-            f"unpacks to {_megabytes(unpacked)}; an answer form may unpack to at most "
-            f"{_megabytes(limits.max_unpacked_bytes)}",
+            f"unpacks to {file_size(unpacked)}; an answer form may unpack to at most "
+            f"{file_size(limits.max_unpacked_bytes)}",
             file=file_name,
         )
 
