@@ -24,8 +24,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("surveysubmission", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("current", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ALTER TABLE … ADD COLUMN, also on SQLite: a batch copy of the table would trip over the answers'
+    # foreign keys (DROP TABLE of a referenced table, with foreign keys on).
+    op.add_column("surveysubmission", sa.Column("current", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute(
         """
         UPDATE surveysubmission SET current = true
@@ -58,5 +59,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_surveysubmission_current", table_name="surveysubmission")
-    # SQLite ≥ 3.35 drops a column in place; a batch copy of the table would trip over the answers' foreign keys.
-    op.drop_column("surveysubmission", "current")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite ≥ 3.35 drops a column in place; alembic would copy the table (see upgrade).
+        op.execute('ALTER TABLE surveysubmission DROP COLUMN "current"')
+    else:
+        op.drop_column("surveysubmission", "current")
