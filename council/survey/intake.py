@@ -218,7 +218,9 @@ def import_received(
     except ENVIRONMENT_ERRORS:
         raise
     except Exception as error:
-        log.exception("survey import of %s (sha256 %s) failed", received.name, received.sha256)
+        # The line below is what people get; the traceback is there for whoever turns debug logging on (the file
+        # is archived: importing it again reproduces the failure).
+        log.debug("survey import of %s (sha256 %s) failed", received.name, received.sha256, exc_info=True)
         message = (
             f"{received.name}: could not be imported ({error.__class__.__name__}, an error council-cycle did not "
             f"foresee); the file is kept as sha256 {received.sha256[:12]}… — report this line to the maintainers"
