@@ -237,6 +237,7 @@ def import_answers_task(as_of: date | None) -> list[ImportedFile]:
     settings = get_settings()
     setup = IntakeSetup(
         session_factory=session_scope,
+        council_code=settings.council_code,
         home=settings.home,
         archive_dir=settings.archive_dir,
         actor=flow_actor(),

@@ -29,6 +29,7 @@ def import_one(url: str, home: str, path: str, now: Any, barrier: Any, results: 
     engine = make_engine(url)
     setup = IntakeSetup(
         session_factory=lambda: session_scope(engine),
+        council_code="yamagata",
         home=Path(home),
         archive_dir=Path(home) / "archive",
         actor="worker",

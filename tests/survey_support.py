@@ -67,6 +67,7 @@ def intake(engine: Engine, *, limits: FileLimits = DEFAULT_LIMITS) -> IntakeSetu
     settings = get_settings()
     return IntakeSetup(
         session_factory=factory(engine),
+        council_code=settings.council_code,
         home=settings.home,
         archive_dir=settings.archive_dir,
         actor="tester",

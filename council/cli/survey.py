@@ -92,6 +92,7 @@ def _intake() -> IntakeSetup:
     settings = get_settings()
     return IntakeSetup(
         session_factory=session_scope,
+        council_code=settings.council_code,
         home=settings.home,
         archive_dir=settings.archive_dir,
         actor=settings.actor,

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from council.survey.intake import ImportReport, IntakeSetup, display_name, import_received, receive
+from council.survey.intake import ImportReport, IntakeSetup, import_received, receive, unreadable
 
 LOCK_FILE = ".lock"
 PROCESSED = "processed"
@@ -61,22 +61,13 @@ def process_inbox(
                 received = receive(path, setup.limits)
             except FileNotFoundError:
                 continue  # taken away since the folder was listed
-            except OSError as error:
-                reports.append(_unreadable(path, error))
+            except OSError as error:  # stays where it is: its permissions are the environment's business
+                reports.append(unreadable(path, error))
                 continue
             report = import_received(received, setup, now=now, fiscal_year=fiscal_year, path=path)
             report.path = _move(path, inbox / (REJECTED if report.outcome == "rejected" else PROCESSED), report)
             reports.append(report)
     return reports
-
-
-def _unreadable(path: Path, error: OSError) -> ImportReport:
-    """A file that cannot be read stays where it is (its permissions are the environment's business) and is
-    reported, without stopping the others."""
-    name = display_name(path.name)
-    return ImportReport(
-        path=path, original_name=name, sha256="", outcome="rejected", error=f"{name}: cannot be read ({error.strerror})"
-    )
 
 
 def _move(path: Path, folder: Path, report: ImportReport) -> Path:

@@ -70,6 +70,7 @@ class IntakeSetup:
     """What an import needs from its entry point (the CLI command or the flow task builds it from the settings)."""
 
     session_factory: SessionFactory
+    council_code: str  # whose surveys the files answer
     home: Path  # archive paths are recorded relative to it
     archive_dir: Path
     actor: str
@@ -175,12 +176,20 @@ def import_file(
 ) -> ImportReport:
     """Import one answer file. A bad file does not raise: the report says rejected, with the error, and the rejected
     submission has been committed. `fiscal_year`, when given, is the survey being collected: a form of another year
-    is rejected. Raises InputError when the file cannot be read at all."""
+    is rejected. A file that cannot be read at all is reported rejected, with nothing recorded."""
     try:
         received = receive(path, setup.limits, original_name)
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror})", file=display_name(str(path))) from None
+        return unreadable(path, error)
     return import_received(received, setup, now=now, fiscal_year=fiscal_year, path=path)
+
+
+def unreadable(path: Path, error: OSError) -> ImportReport:
+    """The report of a file that cannot be read (gone, no permission): nothing is known of it, nothing recorded."""
+    name = display_name(path.name)
+    return ImportReport(
+        path=path, original_name=name, sha256="", outcome="rejected", error=f"{name}: cannot be read ({error.strerror})"
+    )
 
 
 def import_files(
@@ -209,6 +218,7 @@ def import_received(
                 archived=archived,
                 now=now,
                 expected_year=fiscal_year,
+                council_code=setup.council_code,
                 actor=setup.actor,
                 report=report,
                 context=context,
@@ -292,12 +302,13 @@ def _import_in_transaction(
     archived: str,
     now: datetime,
     expected_year: int | None,
+    council_code: str,
     actor: str,
     report: ImportReport,
     context: _Context,
 ) -> None:
     lock_for_writing(session)
-    survey = resolve_survey(session, raw, expected_year)
+    survey = resolve_survey(session, raw, expected_year, council_code)
     context.survey_id = survey.id
     organization, respondent = resolve_respondent(session, raw, survey)
     context.organization_id = organization.id
@@ -395,7 +406,7 @@ def _answer_rows(
     ]
 
 
-def resolve_survey(session: Session, parsed: RawForm, expected_year: int | None) -> Survey:
+def resolve_survey(session: Session, parsed: RawForm, expected_year: int | None, council_code: str) -> Survey:
     year = parsed.fiscal_year
     if expected_year is not None and year != expected_year:
         raise parsed.fiscal_year_at.error(
@@ -403,7 +414,7 @@ def resolve_survey(session: Session, parsed: RawForm, expected_year: int | None)
             f"this form is for {fiscal_year_label(year)} ({year}), not the {fiscal_year_label(expected_year)} "
             f"({expected_year}) survey",
         )
-    survey = find_survey(session, year)
+    survey = find_survey(session, year, council_code)
     if survey is None:
         raise parsed.fiscal_year_at.error(
             parsed.file_name, f"there is no {fiscal_year_label(year)} ({year}) survey: is this a form of another year?"
