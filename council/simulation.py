@@ -26,7 +26,7 @@ from council.files import write_atomically
 from council.keys import BUDGET_STATUS_TASK
 from council.planning.business_days import BusinessCalendar
 from council.reference import load_reference
-from council.survey.intake import inbox_files
+from council.survey.inbox import inbox_files
 from council.survey.status import RespondentStatus
 from council.survey.synthetic import synthetic_answers
 from council.survey.taxonomy import Taxonomy

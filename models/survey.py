@@ -87,11 +87,21 @@ class SurveyRespondent(SQLModel, table=True):
 class SurveySubmission(SQLModel, table=True):
     """One received file, archived under COUNCIL_HOME/archive by its hash, kept whether accepted or rejected.
 
-    A rejected file may have no survey or organisation (e.g. not a spreadsheet at all)."""
+    A rejected file may have no survey or organisation (e.g. not a spreadsheet at all). Of an organisation's accepted
+    submissions to a survey exactly one is `current` — the one whose answers count — and the schema allows no second
+    (a partial unique index), whatever number of imports run at once."""
 
     __table_args__ = (
         sa.CheckConstraint("(outcome = 'rejected') = (error IS NOT NULL)", name="ck_surveysubmission_error"),
         sa.CheckConstraint("outcome = 'rejected' OR organization_id IS NOT NULL", name="ck_surveysubmission_org"),
+        sa.Index(
+            "uq_surveysubmission_current",
+            "survey_id",
+            "organization_id",
+            unique=True,
+            postgresql_where=sa.text("current"),
+            sqlite_where=sa.text("current"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,11 +110,12 @@ class SurveySubmission(SQLModel, table=True):
     original_name: str = Field(max_length=255)
     sha256: str = Field(max_length=64, index=True)
     size: int
-    archive_path: str = Field(max_length=500)  # relative to COUNCIL_HOME
+    archive_path: str = Field(max_length=500)  # relative to COUNCIL_HOME; '' when not kept (over the size limit)
     received_at: datetime = Field(sa_column=aware_column())
     outcome: SubmissionOutcome = Field(sa_column=enum_column(SubmissionOutcome))
     error: str | None = Field(default=None, max_length=2000)
     answer_count: int = 0
+    current: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class SurveyAnswer(SQLModel, table=True):

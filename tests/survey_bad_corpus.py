@@ -7,10 +7,13 @@ being collected when the import names one (None: any open survey)."""
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from docx import Document
+from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import load_workbook
 from survey_support import FY, Row, csv_bytes, form_with_rows
 
@@ -42,6 +45,16 @@ def _edit_form(edit: str, value: object, *, sheet: str = "施策の連携", rows
     return out.getvalue()
 
 
+def form_with_numeric_code(code: int, rows: list[Row] | None = None) -> bytes:
+    """A form whose 団体コード cells were retyped as a number, as Excel keeps 062014 typed into a General cell."""
+    workbook = load_workbook(io.BytesIO(form_with_rows(FY, "062014", "山形市", GOOD_ROWS if rows is None else rows)))
+    for sheet in ("施策の連携", "業務の連携", "情報交換・共有／人的交流"):
+        workbook[sheet]["D2"] = code
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def _without_sheet(name: str) -> bytes:
     workbook = load_workbook(io.BytesIO(form_with_rows(FY, "062014", "山形市", GOOD_ROWS)))
     del workbook[name]
@@ -54,6 +67,44 @@ def _csv(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+def encrypted(workbook: bytes, password: str = "himitsu") -> bytes:
+    """The workbook as Excel saves it with a password to open (ECMA-376 agile encryption, in an OLE2 container)."""
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(workbook)).encrypt(password, out)
+    return out.getvalue()
+
+
+def _rezip(workbook: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, (replace or {}).get(info.filename, source.read(info.filename)))
+        for name, data in (add or {}).items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def _sheet_part(workbook: bytes, sheet: str) -> str:
+    """The zip entry of a sheet, found through the workbook's own index (sheetN numbering is openpyxl's choice)."""
+    names = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames
+    return f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
+
+
+def _docx() -> bytes:
+    document = Document()
+    document.add_paragraph("連携課題・ニーズ調査の回答です。")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _zipped(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
 @cache
 def corpus() -> tuple[BadFile, ...]:
     good_csv = csv_bytes(FY, "062014", GOOD_ROWS).decode()
@@ -63,17 +114,10 @@ def corpus() -> tuple[BadFile, ...]:
         BadFile(
             "notes.txt",
             b"please find our answers attached",
-            "notes.txt: not an xlsx or csv file (the name ends in '.txt'); send the survey form (.xlsx) or a CSV",
+            "notes.txt: is neither the survey form (xlsx) nor a survey CSV: its first line names none of the columns "
+            + CSV_HEADER_LINE,
         ),
         BadFile("empty.csv", b"", "empty.csv: the file is empty"),
-        BadFile(
-            "not-a-workbook.xlsx", good_csv.encode(), "not-a-workbook.xlsx: not a readable xlsx workbook (BadZipFile)"
-        ),
-        BadFile(
-            "workbook-named.csv",
-            good_form,
-            "workbook-named.csv: is a zip archive (an xlsx workbook?), not CSV text: name it .xlsx",
-        ),
         BadFile(
             "missing-sheet.xlsx",
             _without_sheet("業務の連携"),
@@ -190,11 +234,103 @@ def corpus() -> tuple[BadFile, ...]:
             "too-long.csv: line 2, field 今後、連携が必要と考えられる施策・業務等: is 501 characters long; at most 500 "
             "are allowed",
         ),
-        BadFile("binary.csv", b"\x81\x20\x81\x7f", "binary.csv: is neither UTF-8 nor Shift_JIS (cp932) text"),
+        BadFile(
+            "binary.csv",
+            b"\x81\x20\x81\x7f",
+            "binary.csv: is neither the survey form (xlsx) nor CSV text in UTF-8 or Shift_JIS (cp932): send the survey "
+            "form (.xlsx) or a CSV",
+        ),
         BadFile(
             "header-only.csv",
             _csv(CSV_HEADER_LINE + "\n"),
             "header-only.csv: line 2: has no data line: give at least 年度 and 団体コード",
+        ),
+        # -- what probing found (issue 11, item 11) and the file kinds people send instead --
+        BadFile(
+            "nul-byte.csv",
+            csv_bytes(FY, "062014", [GOOD_ROWS[0], Row(OPERATIONS, "water", item="水道\x00の広域化")]),
+            "nul-byte.csv: line 3: contains a NUL character: this is not CSV text (a binary file?)",
+        ),
+        BadFile(
+            "control-character.csv",
+            csv_bytes(FY, "062014", [Row(POLICY, "shopping", content="移動販売\x07車")]),
+            "control-character.csv: line 2, field 内容: contains the control character U+0007, which no answer can hold",
+        ),
+        BadFile(
+            "four-digit-code.csv",
+            csv_bytes(FY, "2014", GOOD_ROWS),
+            "four-digit-code.csv: line 2, field 団体コード: '2014' is not a 6-digit municipality code",
+        ),
+        BadFile(
+            "five-digit-code-bad-check-digit.csv",
+            csv_bytes(FY, "62015", GOOD_ROWS),
+            "five-digit-code-bad-check-digit.csv: line 2, field 団体コード: '062015' has a bad check digit (expected "
+            "062014)",
+        ),
+        BadFile(
+            "five-digit-code-bad-check-digit.xlsx",
+            form_with_numeric_code(62015),
+            "five-digit-code-bad-check-digit.xlsx: sheet 施策の連携, row 2, column 団体コード: '062015' has a bad check "
+            "digit (expected 062014)",
+        ),
+        BadFile(
+            "extra-column.xlsx",
+            _edit_form("H5", "備考：県の補助制度を希望"),
+            "extra-column.xlsx: sheet 施策の連携, row 5, column H: '備考：県の補助制度を希望' is outside the form's columns "
+            "A–G: write it in 内容 or 課題, or leave it out",
+        ),
+        BadFile(
+            "extra-header.xlsx",
+            _edit_form("I4", "備考", sheet="業務の連携"),
+            "extra-header.xlsx: sheet 業務の連携, row 4, column I: '備考' is outside the form's columns A–G: write it in "
+            "内容 or 課題, or leave it out",
+        ),
+        BadFile(
+            "password-protected.xlsx",
+            encrypted(good_form),
+            "password-protected.xlsx: the workbook is password-protected: remove the password (ファイル → 情報 → "
+            "ブックの保護 → パスワードを使用して暗号化, then clear it) and send it again",
+        ),
+        BadFile(
+            "answers.docx",
+            _docx(),
+            "answers.docx: is a Word document (.docx), not an xlsx workbook: send the survey form (.xlsx) or a CSV",
+        ),
+        BadFile(
+            "answers.zip",
+            _zipped("answers.csv", good_csv.encode()),
+            "answers.zip: is a zip archive, not an xlsx workbook: send the survey form (.xlsx) or a CSV",
+        ),
+        BadFile(
+            "unicode-text.csv",
+            good_csv.encode("utf-16"),
+            "unicode-text.csv: is UTF-16 text (Excel's 'Unicode text'): save it as 'CSV UTF-8 (comma delimited)'",
+        ),
+        BadFile(
+            "damaged-sheet.xlsx",
+            _rezip(good_form, replace={_sheet_part(good_form, "業務の連携"): b"<worksheet><sheetData><row r="}),
+            "damaged-sheet.xlsx: not a readable xlsx workbook (ParseError)",
+        ),
+        BadFile(
+            "zip-bomb.xlsx",
+            _rezip(good_form, add={"xl/media/image1.png": bytes(41_000_000)}),
+            "zip-bomb.xlsx: unpacks to 41.1 MB; an answer form may unpack to at most 40.0 MB",
+        ),
+        BadFile(
+            "far-row.xlsx",
+            _edit_form("B1000000", "ずっと下の行"),
+            "far-row.xlsx: sheet 施策の連携, row 20055: the sheet goes on below row 20,054: delete the rows below the "
+            "answers",
+        ),
+        BadFile(
+            "too-many-rows.csv",
+            csv_bytes(FY, "062014", [Row(POLICY, "youth", item=f"施策{n}") for n in range(2001)]),
+            "too-many-rows.csv: line 2002: more than 2,000 answers: one file holds at most 2,000 answers",
+        ),
+        BadFile(
+            "too-big.csv",
+            csv_bytes(FY, "062014", [Row(POLICY, "youth", item="施策", content="あ" * 1000)] * 1700),
+            "too-big.csv: is 5.2 MB; an answer file may be at most 5.0 MB",
         ),
     )
 

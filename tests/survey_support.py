@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from council.clock import TOKYO
+from council.config import get_settings
 from council.planning.business_days import BusinessCalendar
 from council.survey.forms import (
     CSV_HEADERS,
@@ -24,6 +25,8 @@ from council.survey.forms import (
     build_form_workbook,
     column_index,
 )
+from council.survey.intake import IntakeSetup
+from council.survey.readers import DEFAULT_LIMITS, FileLimits
 from council.survey.service import open_survey
 from council.survey.taxonomy import load_taxonomy
 from models import Council, Organization, OrganizationKind, SurveySection
@@ -57,6 +60,20 @@ def seed_roster(session: Session) -> None:
 
 def factory(engine: Engine) -> Callable[[], AbstractContextManager[Session]]:
     return lambda: session_scope(engine)
+
+
+def intake(engine: Engine, *, limits: FileLimits = DEFAULT_LIMITS) -> IntakeSetup:
+    """What the CLI would pass the intake, on this test's database and COUNCIL_HOME."""
+    settings = get_settings()
+    return IntakeSetup(
+        session_factory=factory(engine),
+        council_code=settings.council_code,
+        home=settings.home,
+        archive_dir=settings.archive_dir,
+        actor="tester",
+        taxonomy=load_taxonomy(),
+        limits=limits,
+    )
 
 
 def open_small_survey(engine: Engine, fiscal_year: int = FY) -> None:

@@ -112,3 +112,19 @@ def test_the_inbox_command_and_errors_without_a_survey(engine: Engine) -> None:
     assert "is empty" in ok("survey", "inbox")
     result = runner.invoke(app, ["survey", "tally", "--fy", "2030", "--format", "xlsx"])
     assert result.exit_code == 2
+
+
+def test_a_nul_byte_in_one_file_is_one_line_and_the_next_file_is_imported(engine: Engine, tmp_path: Path) -> None:
+    """On PostgreSQL the NUL reached the database: a DataError traceback, exit 1, and the good file never read."""
+    ok("init")
+    ok("survey", "open", "--fy", "2026")
+    nul = write(
+        tmp_path / "nul.csv", csv_bytes(FY, "062014", [Row(SurveySection.policy, "shopping", item="移動\x00販売")])
+    )
+    good = write(tmp_path / "good.csv", csv_bytes(FY, "062022", [Row(SurveySection.policy, "shopping")]))
+    result = runner.invoke(app, ["survey", "import", str(nul), str(good)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "rejected nul.csv: nul.csv: line 2: contains a NUL character: this is not CSV text (a binary file?)\n"
+    )
+    assert result.stdout.startswith("accepted good.csv: 062022, 1 answer(s)")  # late or not: the clock is real

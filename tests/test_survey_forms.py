@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from survey_support import Row, form_with_rows
 
 from council.survey.forms import FormRespondent, form_bytes, form_file_name, write_forms
-from council.survey.intake import parse_file
+from council.survey.readers import parse_file
 from council.survey.taxonomy import load_taxonomy
 from models import SurveySection
 from models.survey import Urgency

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
-from survey_support import CALENDAR, FY, ON_TIME, OPENED, Row, csv_bytes, factory, open_small_survey, seed_roster, write
+from survey_support import CALENDAR, FY, ON_TIME, OPENED, Row, csv_bytes, intake, open_small_survey, seed_roster, write
 
 from council.clock import TOKYO
 from council.survey.intake import import_file
@@ -155,7 +155,7 @@ def test_status_reminders_and_closing_through_the_database(engine: Engine, tmp_p
     import_file(
         write(tmp_path / "a.csv", csv_bytes(FY, "062022", [Row(SurveySection.policy, "youth")])),
         now=ON_TIME,
-        session_factory=factory(engine),
+        setup=intake(engine),
     )
     rules = load_rules()
     day = date(2026, 6, 18)

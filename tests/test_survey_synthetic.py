@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from survey_support import FY, ON_TIME, OPENED, factory, open_small_survey
+from survey_support import FY, ON_TIME, OPENED, intake, open_small_survey
 
 from council.survey.intake import import_file
 from council.survey.service import survey_tally
@@ -49,7 +49,7 @@ def test_synthetic_files_go_through_the_real_intake(engine: Engine, tmp_path: Pa
         orgs = session.exec(select(Organization).where(Organization.kind != OrganizationKind.secretariat)).all()
     files = synthetic_answers(FY, orgs, 3, tmp_path, stamp=OPENED, csv_share=0.5)
     assert {f.path.suffix for f in files} == {".csv", ".xlsx"}
-    reports = [import_file(f.path, now=ON_TIME, session_factory=factory(engine), fiscal_year=FY) for f in files]
+    reports = [import_file(f.path, now=ON_TIME, setup=intake(engine), fiscal_year=FY) for f in files]
     assert [(r.outcome, r.answer_count) for r in reports] == [("accepted", f.answer_count) for f in files]
     with session_scope(engine) as session:
         tally = survey_tally(session, FY)

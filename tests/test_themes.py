@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from survey_support import FY, ON_TIME, Row, csv_bytes, factory, open_small_survey, write
+from survey_support import FY, ON_TIME, Row, csv_bytes, intake, open_small_survey, write
 
 from council.clock import TOKYO
 from council.errors import InputError
@@ -188,9 +188,7 @@ def test_candidates_come_from_the_tally_once(engine: Engine, tmp_path: Path) -> 
         "dept-kikaku": [Row(policy, "shopping"), Row(policy, "policy-other")],
     }
     for code, rows in answers.items():
-        import_file(
-            write(tmp_path / f"{code}.csv", csv_bytes(FY, code, rows)), now=ON_TIME, session_factory=factory(engine)
-        )
+        import_file(write(tmp_path / f"{code}.csv", csv_bytes(FY, code, rows)), now=ON_TIME, setup=intake(engine))
     with session_scope(engine) as session:
         tally = survey_tally(session, FY)
         themes = create_theme_candidates(session, tally, now=NOW, actor="x", min_municipal_answers=2)

@@ -28,7 +28,8 @@ from council.documents.stationery import stationery_for
 from council.errors import InputError
 from council.keys import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_SUMMARY_TASK
 from council.planning.cycles import council_and_cycle, require_cycle
-from council.survey.intake import ImportReport, IntakePlace, import_files, process_inbox
+from council.survey.inbox import process_inbox
+from council.survey.intake import ImportReport, IntakeSetup, import_files
 from council.survey.response_tasks import cancel_unanswered, complete_answered, ensure_response_tasks
 from council.survey.rules import SurveyRules, survey_rules_at
 from council.survey.service import build_forms, close_survey_record, mark_sent, open_survey, survey_tally
@@ -197,18 +198,18 @@ class ImportedFile:
 
 def import_step(ctx: Context, paths: list[Path] | None, fiscal_year: int | None) -> list[ImportedFile]:
     """Import the given answer files, or every file waiting in the inbox: each file is its own transaction."""
-    place = IntakePlace(
+    setup = IntakeSetup(
         session_factory=ctx.transaction,
         council_code=ctx.settings.council_code,
         home=ctx.settings.home,
         archive_dir=ctx.settings.archive_dir,
-        taxonomy=taxonomy(ctx),
         actor=ctx.actor,
+        taxonomy=taxonomy(ctx),
     )
     if paths is None:
-        reports = process_inbox(place, now=ctx.clock.now, inbox=ctx.settings.inbox_dir, fiscal_year=fiscal_year)
+        reports = process_inbox(ctx.settings.inbox_dir, setup, now=ctx.clock.now, fiscal_year=fiscal_year)
     else:
-        reports = import_files(place, paths, now=ctx.clock.now, fiscal_year=fiscal_year)
+        reports = import_files(paths, setup, now=ctx.clock.now, fiscal_year=fiscal_year)
     return [ImportedFile.of(report) for report in reports]
 
 

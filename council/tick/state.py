@@ -18,7 +18,7 @@ from council.documents.drafting import SCHEDULE_SUBJECT
 from council.documents.lifecycle import current_draft
 from council.keys import SURVEY_SUMMARY_TASK
 from council.planning.business_days import BusinessCalendar
-from council.survey.intake import inbox_files
+from council.survey.inbox import inbox_files
 from council.survey.rules import SurveyRules
 from council.survey.status import due_reminders, reminder_due_on
 from council.themes.carry_over import carry_over
