@@ -27,7 +27,6 @@ Certificates are always verified. Credentials are never logged, printed or put i
 from __future__ import annotations
 
 import contextlib
-import os
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
@@ -135,7 +134,7 @@ class SmtpSettings:
     @classmethod
     def from_env(
         cls,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
         *,
         secret_resolver: Callable[[str], str] | None = None,
     ) -> SmtpSettings:
@@ -144,7 +143,7 @@ class SmtpSettings:
         `secret_resolver` turns COUNCIL_SMTP_PASSWORD_BLOCK into the password; the flows pass one that loads a
         Prefect Secret block (the core never imports Prefect).
         """
-        env = os.environ if environ is None else environ
+        env = environ
         host = env.get("COUNCIL_SMTP_HOST", "").strip()
         if not host:
             raise InputError("not set: the smtp channel needs a relay host", file=ENV_SOURCE, field="COUNCIL_SMTP_HOST")

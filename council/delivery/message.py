@@ -69,8 +69,8 @@ class MailSettings:
     message_id_domain: str = "council.example.jp"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings:
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str]) -> MailSettings:
+        env = environ
         address = env.get("COUNCIL_MAIL_FROM") or DEFAULT_SENDER_ADDRESS
         name = env.get("COUNCIL_MAIL_FROM_NAME", DEFAULT_SENDER_NAME) or None
         domain = env.get("COUNCIL_MAIL_MESSAGE_ID_DOMAIN") or address.rpartition("@")[2] or "localhost"
