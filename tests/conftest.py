@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from council.config import reset_settings
+from council.cli.common import open_transport
+from council.clock import now_utc
+from council.config import load_settings, reset_settings
+from council.context import Clock, Context
 from models.db import engine_for, make_engine, upgrade_to_head
 
 # The session-wide Prefect test server and the flow tests' fixtures (flows/ tests only start it when they use it).
@@ -109,3 +113,21 @@ def sqlite_engine(council_home: Path, sqlite_template: Path) -> Iterator[Engine]
     url = f"sqlite:///{path}"
     yield engine_for(url)
     engine_for(url).dispose()
+
+
+@pytest.fixture
+def make_context(engine: Engine) -> Callable[..., Context]:
+    """Build a use case's Context on the test database: the settings from the environment the fixtures set, the
+    given day (09:00 Tokyo) or the wall clock, the actor 'tester', the outbox channel."""
+
+    def build(day: date | None = None, *, actor: str = "tester", **environment: str) -> Context:
+        settings = load_settings({**os.environ, **environment})
+        return Context(
+            settings=settings,
+            clock=Clock.on(day) if day is not None else Clock.wall(now_utc()),
+            actor=actor,
+            engine=engine,
+            open_transport=lambda: open_transport(settings),
+        )
+
+    return build

@@ -25,7 +25,7 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.engine import Engine
 
 from council.clock import now_utc
-from council.config import get_settings
+from council.config import get_settings, reset_settings
 from council.planning.rules import load_rules
 from council.planning.store import plan_and_store
 from council.simulation import install
@@ -57,11 +57,18 @@ def flow_world(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """COUNCIL_HOME (returned) with a SQLite database holding the reference data, the DEMO contacts and the plan of
     FISCAL_YEAR; approvals off unless a test turns them on; no fault hook left behind."""
     monkeypatch.setenv("COUNCIL_APPROVAL", "off")
+    reset_settings()
     settings = get_settings()
     with session_scope(sqlite_engine) as session:
         install(session, reference_dir=settings.reference_dir, now=now_utc(), actor="tester")
         plan_and_store(
-            session, fiscal_year=FISCAL_YEAR, rules=load_rules(settings.cycle_file), now=now_utc(), actor="tester"
+            session,
+            fiscal_year=FISCAL_YEAR,
+            rules=load_rules(settings.cycle_file),
+            now=now_utc(),
+            actor="tester",
+            council_code=settings.council_code,
         )
     yield settings.home
     set_fault_hook(None)
+    reset_settings()
