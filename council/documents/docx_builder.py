@@ -86,6 +86,8 @@ TEXT_WIDTH = Length(PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT)
 CELL_PADDING_EMS = 1.1  # Table Grid's cell margins (2 × 108 twips) and a little room, in ems of 10.5 pt
 CONTACT_WIDTH_EMS = 23.6  # a4.css: .contact 22 em wide plus 0.8 em padding each side
 FIXED_COLUMN_EMS = {"month": 3.0, "num": 4.0}  # a4.css: td.month / td.num widths
+CELL_PADDING_VERTICAL = Pt(2)  # a4.css: grid cells padded 0.15 em above and below, and lines 1.5 high
+CELL_MARGIN_SIDE = Twips(108)  # Table Grid's left and right cell margins
 WORD_JOINER = "\u2060"
 NO_BREAK_SPACE = "\u00a0"
 VOID_TAGS = frozenset({"br", "meta", "link", "img", "hr", "col"})
@@ -461,6 +463,7 @@ def _table(node: Element, container: _Container) -> None:
     table = container.target.add_table(rows=len(rows), cols=width)
     table.style = "Table Grid"
     _fix_widths(table, widths)
+    _cell_margins(table, vertical=CELL_PADDING_VERTICAL, side=CELL_MARGIN_SIDE)
     keep_together = KEEP_CLASS in node.classes and len(rows) > 1
     for row_index, (row, header) in enumerate(rows):
         _row_properties(table, row_index, header=header)
@@ -501,6 +504,18 @@ def _fix_widths(table: Table, widths: Sequence[Length]) -> None:
             cell.width = width
 
 
+def _cell_margins(table: Table, *, vertical: Length, side: Length) -> None:
+    """<w:tblCellMar>: the cells' padding, as a4.css gives it."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge, width in (("w:top", vertical), ("w:left", side), ("w:bottom", vertical), ("w:right", side)):
+        margin = OxmlElement(edge)
+        margin.set(qn("w:w"), str(Length(width).twips))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    layout = table._tbl.tblPr.find(qn("w:tblLayout"))
+    layout.addnext(margins)  # schema order: … tblLayout, tblCellMar, tblLook
+
+
 def _row_properties(table: Table, index: int, *, header: bool) -> None:
     """<w:cantSplit/> on every row, and <w:tblHeader/> on header rows: they repeat on every page of the table."""
     tr_pr = table.rows[index]._tr.get_or_add_trPr()
@@ -517,6 +532,7 @@ def _contact_box(node: Element, container: _Container) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.RIGHT
     width = Length(int(EM * CONTACT_WIDTH_EMS))
     _fix_widths(table, [width])
+    _cell_margins(table, vertical=Length(int(EM * 0.3)), side=Length(int(EM * 0.8)))  # a4.css: .contact padding
     _row_properties(table, 0, header=False)
     inner = _Container(table.cell(0, 0), width)
     for child in node.children:
