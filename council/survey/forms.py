@@ -271,6 +271,8 @@ def _write_section(
         sheet[label_cell].font = Font(name=_FONT, bold=True)
         sheet[value_cell] = value
         sheet[value_cell].number_format = "@" if isinstance(value, str) else "0"
+        # A code wider than its column (dept-kikaku under 緊急性's 8 characters) shrinks instead of being cut.
+        sheet[value_cell].alignment = Alignment(horizontal="left", shrink_to_fit=True)
     sheet["A3"] = "※ 黄色のセルに記入してください（年度・団体コードは変更しないでください）。"
     sheet["A3"].font = Font(name=_FONT, size=9)
 
