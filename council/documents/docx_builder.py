@@ -216,8 +216,8 @@ def _set_up(document: DocxDocument, title: str) -> None:
 
 
 def _no_auto_spacing(ppr: BaseOxmlElement) -> None:
-    """<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>: no extra space between Japanese and Latin letters or
-    digits (WeasyPrint adds none either, and Word adds none inside a word-joined date, so the page stays even)."""
+    """<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>: Word adds no space between Japanese and Latin letters or
+    digits, as WeasyPrint adds none (LibreOffice ignores the setting and spaces them, except inside no-break runs)."""
     for name in ("w:autoSpaceDE", "w:autoSpaceDN"):
         element = ppr.find(qn(name))
         if element is None:
@@ -255,7 +255,7 @@ def _name_mincho_fallbacks(document: DocxDocument) -> None:
         child = OxmlElement(tag)
         child.set(qn("w:val"), value)
         entry.append(child)
-    part._blob = serialize_part_xml(fonts)
+    part._blob = serialize_part_xml(fonts)  # a generic part: python-docx keeps only its bytes
 
 
 def _defaults_rpr(document: DocxDocument) -> BaseOxmlElement:
