@@ -98,3 +98,37 @@ def test_a_filled_form_reads_back_row_by_row() -> None:
         "事業者の確保",
     )
     assert parsed.answers[1].envisioned_form is None
+
+
+def test_the_form_prints_one_page_wide_and_only_its_answer_cells_are_editable() -> None:
+    workbook = load_workbook(io.BytesIO(form_bytes(2026, YAMAGATA, load_taxonomy(), stamp=STAMP)))
+    assert workbook.security is not None
+    assert workbook.security.lockStructure  # sheet names and the hidden list stay as the importer expects
+    for name in ("施策の連携", "業務の連携", "情報交換・共有／人的交流"):
+        sheet = workbook[name]
+        setup = sheet.page_setup
+        assert (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (9, "landscape", 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$4"
+        assert sheet.print_area == f"'{name}'!$A$1:$G$54"
+        assert sheet.oddHeader.left.text == "山形市（062014）"
+        assert sheet.oddHeader.center.text == "&A"
+        protection = sheet.protection
+        assert protection.sheet
+        assert not protection.insertRows  # a respondent may add answer rows
+        for cell in ("A1", "B2", "D2", "F2", "G2", "B3", "B4", "A5", "A54"):
+            assert sheet[cell].protection.locked, (name, cell)
+        for cell in ("B5", "D5", "G5", "B54", "G54"):
+            assert not sheet[cell].protection.locked, (name, cell)
+        for letter in "BCDEFG":  # rows added below the prepared ones are answer cells too
+            assert not sheet.column_dimensions[letter].protection.locked, (name, letter)
+    assert workbook["記入要領"].protection.sheet
+    assert workbook["記入要領"].page_setup.orientation == "portrait"
+    assert workbook["選択肢"].protection.sheet
+
+
+def test_a_header_code_in_a_respondent_name_prints_as_text() -> None:
+    workbook = load_workbook(
+        io.BytesIO(form_bytes(2026, FormRespondent("062014", "A&P町"), load_taxonomy(), stamp=STAMP))
+    )
+    assert workbook["施策の連携"].oddHeader.left.text == "A&&P町（062014）"

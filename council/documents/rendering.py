@@ -2,6 +2,8 @@
 
 HTML templates (`*.html.j2`) are autoescaped; Markdown templates escape database text with the `md` filter. The
 A4 stylesheet is a static file inserted as markup (autoescape would break the quoted font names inside <style>).
+The rendered HTML gets its print marks (no-break dates, hanging item labels, table captions) from
+council.documents.layout, in this one place, so templates carry wording only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from council.documents.contexts import DocumentContext
+from council.documents.layout import mark_print_layout
 from council.documents.text import markdown_escape
 from council.resources import data_dir
 
@@ -53,6 +56,7 @@ def render_markdown(context: DocumentContext) -> str:
 
 
 def render_html(context: DocumentContext) -> str:
-    """The document as one standalone HTML page (lang="ja", A4 print CSS inline, every value escaped)."""
+    """The document as one standalone HTML page (lang="ja", A4 print CSS inline, every value escaped, print marks)."""
     html = environment().get_template(f"{context.kind.value}.html.j2").render(doc=context)
-    return _BLANK_RUNS.sub("\n\n", _TRAILING_SPACES.sub("", html)).strip("\n") + "\n"
+    html = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACES.sub("", html)).strip("\n") + "\n"
+    return mark_print_layout(html)

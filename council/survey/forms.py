@@ -6,6 +6,12 @@ The layout constants here are the contract between the form that goes out and th
 Workbook: sheet 記入要領 (instructions), then one sheet per section (施策の連携, 業務の連携, 情報交換・共有／人的交流):
 row 1 the title, row 2 年度 / 団体コード / 団体名 (pre-filled), row 4 the column headers, rows 5… the answers.
 A hidden sheet 選択肢 holds the drop-down lists. Bytes are reproducible: the same inputs give the same file.
+
+Printed, every sheet is A4 and one page wide (fit to width; the section sheets landscape, the instructions portrait),
+a section sheet repeats its rows 1–4 on each page, and the header names the respondent, the sheet and the page.
+Sheets are protected without a password (a guard against slips, not a lock): only the answer cells (columns B–G
+from row 5 down, including rows a respondent inserts) can be edited; the workbook's structure (sheet names, the
+hidden list) is locked too.
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -93,14 +102,27 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _FONT = "游ゴシック"
 INPUT_STYLE = "回答欄"
 NUMBER_STYLE = "番号"
+LOCKED_STYLE = "固定"  # an empty cell above the answers: locked, and written (a cell without a style is not)
+_UNLOCKED = Protection(locked=False)
+INSTRUCTIONS_WIDTH = 110  # characters: column A of the instructions, wide enough for its longest line
+PRINT_TITLE_ROWS = f"1:{HEADER_ROW}"
+# Inches, as Excel stores them: about 1 cm at the sides, room for the header at the top.
+PRINT_MARGINS = PageMargins(left=0.4, right=0.4, top=0.8, bottom=0.6, header=0.3, footer=0.3)
 
 
 def _add_cell_styles(workbook: Workbook) -> None:
     """Named styles: assigning one by name is ~20× faster than assigning fill, border and alignment per cell."""
     workbook.add_named_style(
-        NamedStyle(name=INPUT_STYLE, fill=_INPUT_FILL, border=_BOX, alignment=Alignment(vertical="top", wrap_text=True))
+        NamedStyle(
+            name=INPUT_STYLE,
+            fill=_INPUT_FILL,
+            border=_BOX,
+            alignment=Alignment(vertical="top", wrap_text=True),
+            protection=_UNLOCKED,
+        )
     )
     workbook.add_named_style(NamedStyle(name=NUMBER_STYLE, border=_BOX, alignment=Alignment(horizontal="center")))
+    workbook.add_named_style(NamedStyle(name=LOCKED_STYLE, protection=Protection(locked=True)))
 
 
 @dataclass(frozen=True)
@@ -125,16 +147,48 @@ def build_form_workbook(fiscal_year: int, respondent: FormRespondent, taxonomy: 
         sheet = workbook.create_sheet(sheet_name)
         _write_section(sheet, section, fiscal_year, respondent, list_ranges)
     workbook.active = 1  # open on the first section: the instructions are one click away
+    for sheet in workbook.worksheets:
+        sheet.protection = SheetProtection(
+            sheet=True,
+            # What a respondent may still do (False: not protected): insert rows, resize rows and columns.
+            insertRows=False,
+            formatRows=False,
+            formatColumns=False,
+        )
+    workbook.security = WorkbookProtection(lockStructure=True)
     address_form(workbook, respondent)
     return workbook
 
 
 def address_form(workbook: Workbook, respondent: FormRespondent) -> None:
-    """Write who the form is for: the instructions' second line and row 2 of every section sheet."""
+    """Write who the form is for: the instructions' second line, row 2 of every section sheet, the print header."""
     workbook[INSTRUCTIONS_SHEET]["A2"] = f"回答団体：{respondent.name}（団体コード {respondent.code}）"
     for sheet_name in SECTION_SHEETS.values():
         workbook[sheet_name][ORGANIZATION_CODE_CELL] = respondent.code
         workbook[sheet_name][ORGANIZATION_NAME_CELL] = respondent.name
+    for sheet_name in (INSTRUCTIONS_SHEET, *SECTION_SHEETS.values()):
+        header = workbook[sheet_name].oddHeader
+        header.left.text = _header_text(f"{respondent.name}（{respondent.code}）")
+        header.center.text = "&A"  # the sheet's name
+        header.right.text = "&P / &N"
+
+
+def _header_text(text: str) -> str:
+    """Text for a print header: '&' starts a code there (&A, &P …), so a literal one is doubled."""
+    return text.replace("&", "&&")
+
+
+def _print_setup(sheet: Worksheet, *, area: str, title_rows: str | None = None, landscape: bool = True) -> None:
+    """A4 (landscape), one page wide (as many pages tall as it takes), `title_rows` repeated on every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE if landscape else sheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins = PRINT_MARGINS
+    sheet.print_area = area
+    if title_rows:
+        sheet.print_title_rows = title_rows
 
 
 def form_bytes(fiscal_year: int, respondent: FormRespondent, taxonomy: Taxonomy, *, stamp: datetime) -> bytes:
@@ -217,6 +271,8 @@ def _write_section(
         sheet[label_cell].font = Font(name=_FONT, bold=True)
         sheet[value_cell] = value
         sheet[value_cell].number_format = "@" if isinstance(value, str) else "0"
+        # A code wider than its column (dept-kikaku under 緊急性's 8 characters) shrinks instead of being cut.
+        sheet[value_cell].alignment = Alignment(horizontal="left", shrink_to_fit=True)
     sheet["A3"] = "※ 黄色のセルに記入してください（年度・団体コードは変更しないでください）。"
     sheet["A3"].font = Font(name=_FONT, size=9)
 
@@ -234,7 +290,17 @@ def _write_section(
         sheet.cell(row=row, column=1, value=row - FIRST_DATA_ROW + 1).style = NUMBER_STYLE
         for index in range(2, len(headers) + 1):
             sheet.cell(row=row, column=index).style = INPUT_STYLE
+    # Rows a respondent adds below the prepared ones are answer rows too: the answer columns are unlocked by
+    # default, and every cell of the rows above the answers is written, so it stays locked.
+    for index in range(2, len(headers) + 1):
+        sheet.column_dimensions[get_column_letter(index)].protection = _UNLOCKED
+    for row in range(1, HEADER_ROW):
+        for index in range(1, len(headers) + 1):
+            cell = sheet.cell(row=row, column=index)
+            if cell.value is None:
+                cell.style = LOCKED_STYLE
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=2)
+    _print_setup(sheet, area=f"A1:{get_column_letter(len(headers))}{last_row}", title_rows=PRINT_TITLE_ROWS)
 
     category_letter = get_column_letter(column_index("category"))
     urgency_letter = get_column_letter(column_index("urgency"))
@@ -271,11 +337,9 @@ def _write_instructions(sheet: Worksheet, fiscal_year: int, respondent: FormResp
         (f"回答団体：{respondent.name}（団体コード {respondent.code}）", False),
         ("", False),
         ("1 調査の内容", True),
-        (
-            "「施策の連携」「業務の連携」「情報交換・共有／人的交流」のそれぞれについて、今後、連携が必要と考えられる"
-            "施策・業務等、緊急性、想定される連携の形・内容・課題を記入してください。",
-            False,
-        ),
+        # One sentence on two rows: a cell's text never wraps (row heights are not recomputed by every program).
+        ("「施策の連携」「業務の連携」「情報交換・共有／人的交流」のそれぞれについて、", False),
+        ("今後、連携が必要と考えられる施策・業務等、緊急性、想定される連携の形・内容・課題を記入してください。", False),
         ("2 記入方法", True),
         ("・区分ごとのシートに、1行に1件ずつ記入してください（行が足りない場合は下に追加してください）。", False),
         ("・「今後、連携が必要と考えられる施策・業務等」「分類」「緊急性」は必ず記入してください。", False),
@@ -296,4 +360,5 @@ def _write_instructions(sheet: Worksheet, fiscal_year: int, respondent: FormResp
             row += 1
     sheet.cell(row=row + 1, column=1, value="4 緊急性").font = Font(name=_FONT, bold=True)
     sheet.cell(row=row + 2, column=1, value="　高：早急に連携が必要　中：数年以内に連携が必要　低：中長期的に検討")
-    sheet.column_dimensions["A"].width = 110
+    sheet.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
+    _print_setup(sheet, area=f"A1:A{row + 2}", landscape=False)  # a page to read: portrait
