@@ -40,6 +40,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import docx
@@ -67,7 +68,10 @@ from council.documents.layout import (
     text_width,
 )
 from council.documents.table_widths import Extent, cell_extent, column_widths
+from council.zipfiles import reproducible
 
+# python-docx stamps the wall clock into the core properties otherwise (it writes naive UTC: drop the zone)
+DOCUMENT_STAMP = datetime(2000, 1, 1, tzinfo=UTC).replace(tzinfo=None)
 EAST_ASIAN_FONT = "ＭＳ 明朝"  # present on every Japanese Windows
 LATIN_FONT = "ＭＳ 明朝"
 # For readers without ＭＳ 明朝: its English name, then the free Mincho faces (IPAex明朝, IPA明朝, Noto Serif CJK JP).
@@ -171,9 +175,13 @@ def build_docx(html: str, *, title: str) -> bytes:
     container = _Container(document, TEXT_WIDTH)
     for child in parse_html(html).children:
         _block(child, container)
+    properties = document.core_properties
+    properties.created = properties.modified = DOCUMENT_STAMP  # no wall clock: equal content, equal bytes
+    properties.last_modified_by = properties.author = "council-cycle"
+    properties.revision = 1
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return reproducible(buffer.getvalue())
 
 
 class _Container:

@@ -35,6 +35,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from council.survey.taxonomy import SECTION_LABELS, Taxonomy
 from council.wareki import fiscal_year_label
+from council.zipfiles import reproducible
 from models.enums import SurveySection
 from models.survey import Urgency
 
@@ -230,13 +231,7 @@ def reproducible_xlsx(workbook: Workbook, *, stamp: datetime) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).write_data()
-    fixed = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(info.filename))
-    return fixed.getvalue()
+    return reproducible(raw.getvalue())
 
 
 def _write_lists(sheet: Worksheet, taxonomy: Taxonomy) -> dict[SurveySection, str]:
