@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 # What a plain `open(path, "w")` asks for: the process's umask then decides (0644 under the usual 022), so files
@@ -35,3 +36,24 @@ def write_atomically(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> No
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux: /proc/self/status)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic read-by-setting, put back at once
+    os.umask(mask)
+    return mask
+
+
+def ensure_mode(path: Path, mode: int = DEFAULT_MODE) -> None:
+    """Give an existing file the permissions `write_atomically` would give it now (`mode` minus the umask): files
+    written 0600 by earlier versions, and kept because their bytes did not change, become readable as intended."""
+    wanted = mode & ~current_umask()
+    if stat.S_IMODE(path.stat().st_mode) != wanted:
+        os.chmod(path, wanted)

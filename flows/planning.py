@@ -7,7 +7,7 @@ from datetime import date
 
 from prefect import flow, task
 
-from council.clock import TOKYO
+from council.clock import TOKYO, now_utc
 from council.config import get_settings
 from council.documents.service import render_annual_schedule
 from council.feeds import publish_feeds
@@ -46,7 +46,7 @@ def publish_feeds_task(as_of: date | None = None) -> FeedsReport:
     """Rebuild every feed (stored snapshots and the static files under COUNCIL_HOME/feeds)."""
     clock = run_clock(as_of)
     with session_scope() as session:
-        report = publish_feeds(session, today=clock.today, now=clock.now)
+        report = publish_feeds(session, today=clock.today, now=clock.now, wall_clock=now_utc())
     return FeedsReport(feeds=len(report.feeds), changed=report.changed)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from council.cli.common import OutputFormat, print_json, user_errors
+from council.cli.common import OutputFormat, fail, print_json, user_errors
 from council.clock import now_utc, today_in_tokyo
 from council.config import get_settings
 from council.feeds import (
@@ -18,10 +18,11 @@ from council.feeds import (
     load_feed_config,
     publish_feeds,
     revoke_token,
-    write_feed_file,
+    write_static_feeds,
 )
 from council.feeds.publish import PublishReport, public_snapshots
-from council.web import create_app, redact_tokens_in_access_log
+from council.web import ServerLimits, create_app, server_config
+from council.web.server import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_CONNECTIONS
 from models.db import session_scope
 
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
@@ -42,12 +43,38 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     refresh: Annotated[float, typer.Option(help="Seconds between checks for newly published feeds.")] = 2.0,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="COUNCIL_SERVE_HEADER_TIMEOUT",
+            help="Seconds a client has to send its request line and headers (then 408 and closed).",
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    keep_alive_timeout: Annotated[
+        int,
+        typer.Option(
+            envvar="COUNCIL_SERVE_KEEP_ALIVE_TIMEOUT", help="Seconds an idle kept-alive connection stays open."
+        ),
+    ] = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    max_connections: Annotated[
+        int,
+        typer.Option(envvar="COUNCIL_SERVE_MAX_CONNECTIONS", help="Open connections at most (beyond: 503 and closed)."),
+    ] = DEFAULT_MAX_CONNECTIONS,
 ) -> None:
-    """Serve the published feeds and the subscribe page (GET /feeds/) with uvicorn."""
+    """Serve the published feeds and the subscribe page (GET /feeds/) with uvicorn, with limits for slow clients."""
+    for option, variable, value in (
+        ("--header-timeout", "COUNCIL_SERVE_HEADER_TIMEOUT", header_timeout),
+        ("--keep-alive-timeout", "COUNCIL_SERVE_KEEP_ALIVE_TIMEOUT", keep_alive_timeout),
+        ("--max-connections", "COUNCIL_SERVE_MAX_CONNECTIONS", max_connections),
+    ):
+        if value <= 0:
+            fail(f"{option} ({variable}) must be positive, not {value}")
+    limits = ServerLimits(
+        header_timeout=header_timeout, keep_alive_timeout=keep_alive_timeout, max_connections=max_connections
+    )
     with user_errors():
         app = create_app(refresh_seconds=refresh)
-    redact_tokens_in_access_log()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    uvicorn.Server(server_config(app, host=host, port=port, limits=limits)).run()
 
 
 def _print_report(report: PublishReport) -> None:
@@ -63,7 +90,8 @@ def _print_report(report: PublishReport) -> None:
 def publish(base_url: BaseUrlOption = None) -> None:
     """Rebuild every feed into the database and COUNCIL_HOME/feeds (unchanged feeds keep bytes and dates)."""
     with user_errors(), session_scope() as session:
-        report = publish_feeds(session, today=today_in_tokyo(), now=now_utc(), base_url=base_url)
+        now = now_utc()
+        report = publish_feeds(session, today=today_in_tokyo(), now=now, wall_clock=now, base_url=base_url)
     _print_report(report)
 
 
@@ -72,13 +100,18 @@ def build(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the public feeds to (DIR/council.ics …).")],
     base_url: BaseUrlOption = None,
 ) -> None:
-    """Publish, then write the public feeds as static files for any web server (dated by their last change)."""
+    """Publish, then write the public feeds as static files for any web server (dated by their last change, 0644
+    under the usual umask); files this command wrote for feeds that are no longer public are removed."""
     with user_errors(), session_scope() as session:
-        report = publish_feeds(session, today=today_in_tokyo(), now=now_utc(), base_url=base_url)
-        written = [write_feed_file(out, s.name, s.body, s.changed_at) for s in public_snapshots(session)]
+        now = now_utc()
+        report = publish_feeds(session, today=today_in_tokyo(), now=now, wall_clock=now, base_url=base_url)
+        known = {feed.name for feed in report.feeds} | set(report.removed)
+        static = write_static_feeds(out, public_snapshots(session), known_feeds=known)
     _print_report(report)
-    for path in written:
+    for path in static.written:
         typer.echo(f"wrote {path}")
+    for path in static.removed:
+        typer.echo(f"removed {path} (no longer public)")
 
 
 @token_app.command("create")

@@ -3,7 +3,15 @@ precomputed bytes (publish), and opened to private subscribers by token (tokens)
 council.ical's business."""
 
 from council.feeds.config import FeedConfig, load_feed_config
-from council.feeds.publish import FeedOutcome, PublishReport, etag_of, publish_feeds, write_feed_file
+from council.feeds.publish import (
+    FeedOutcome,
+    PublishReport,
+    StaticBuild,
+    etag_of,
+    publish_feeds,
+    write_feed_file,
+    write_static_feeds,
+)
 from council.feeds.selection import (
     PUBLIC_MEETING_KINDS,
     PUBLIC_STAGE_KEYS,
@@ -47,6 +55,7 @@ __all__ = [
     "PublishReport",
     "Schedule",
     "StageRecord",
+    "StaticBuild",
     "TaskRecord",
     "assemble_feeds",
     "create_token",
@@ -63,4 +72,5 @@ __all__ = [
     "select_events",
     "token_grants",
     "write_feed_file",
+    "write_static_feeds",
 ]
