@@ -258,10 +258,10 @@ def free_port() -> int:
 def measure_server(home: Path, url: str, secret: str, requests: int) -> None:
     port = free_port()
     env = {**os.environ, "COUNCIL_HOME": str(home), "COUNCIL_DATABASE_URL": url}
-    code = (
-        "import uvicorn; from council.web import create_app; "
-        f"uvicorn.run(create_app(refresh_seconds=2.0), host='127.0.0.1', port={port}, "
-        "log_level='warning', access_log=False)"
+    code = (  # what `council serve` runs: the guarded protocol, the app's own Date header
+        "import uvicorn; from council.web import ServerLimits, create_app, server_config; "
+        f"uvicorn.Server(server_config(create_app(refresh_seconds=2.0), host='127.0.0.1', port={port}, "
+        "limits=ServerLimits(), log_level='warning', access_log=False)).run()"
     )
     server = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=Path(__file__).resolve().parents[1])
     try:
@@ -342,7 +342,12 @@ def main() -> None:
             for label, day in (("first publish", 0), ("unchanged republish", 1)):
                 started = time.perf_counter()
                 report = publish_feeds(
-                    session, today=TODAY, now=NOW + timedelta(days=day), config=config, feeds_dir=home / "feeds"
+                    session,
+                    today=TODAY,
+                    now=NOW + timedelta(days=day),
+                    wall_clock=NOW + timedelta(days=day),
+                    config=config,
+                    feeds_dir=home / "feeds",
                 )
                 session.commit()
                 rows.append(

@@ -33,19 +33,26 @@ SIMULATED_HOUR = time(9, 0)
 
 @dataclass(frozen=True)
 class Clock:
-    """The day an action acts for (Asia/Tokyo) and the instant it stamps on what it writes (aware, UTC)."""
+    """The day an action acts for (Asia/Tokyo) and the instant it stamps on what it writes (aware, UTC); `real` is
+    the wall-clock time the entry point read, for what must never be dated ahead of it (a feed's Last-Modified)."""
 
     today: date
     now: datetime
+    wall_time: datetime | None = None  # set when `now` is not the wall clock (a simulated or caught-up day)
+
+    @property
+    def real(self) -> datetime:
+        return self.wall_time or self.now
 
     @classmethod
     def wall(cls, now: datetime) -> Clock:
         return cls(today=now.astimezone(TOKYO).date(), now=now.astimezone(UTC))
 
     @classmethod
-    def on(cls, day: date) -> Clock:
+    def on(cls, day: date, *, wall_time: datetime | None = None) -> Clock:
         """A day other than today (a simulation, a catch-up by hand): that day at 09:00 in Tokyo."""
-        return cls(today=day, now=datetime.combine(day, SIMULATED_HOUR, tzinfo=TOKYO).astimezone(UTC))
+        now = datetime.combine(day, SIMULATED_HOUR, tzinfo=TOKYO).astimezone(UTC)
+        return cls(today=day, now=now, wall_time=wall_time)
 
 
 class StepRunner(Protocol):
@@ -80,7 +87,7 @@ class Context:
 
     def on(self, day: date) -> Context:
         """The same context acting for another day (a catch-up, a simulated day)."""
-        return replace(self, clock=Clock.on(day))
+        return replace(self, clock=Clock.on(day, wall_time=self.clock.real))
 
     def acting_as(self, actor: str) -> Context:
         return replace(self, actor=actor)

@@ -1,7 +1,9 @@
 """Reference data: the council, its organisations, their contact roles and the bodies they sit on.
 
 Read from data files (reference/municipalities.csv, reference/organizations.csv, reference/roster.yaml), validated
-as a whole, then upserted by code: loading is idempotent and reports what it added, changed and removed.
+as a whole, then upserted by code: loading is idempotent and reports what it added, changed and removed. Names and
+titles become mail display names, subjects and file names: control characters and MIME encoded-word syntax (``=?``)
+are refused in every named column, as in the contacts import.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlmodel import Session, select
 
 from council.audit import record_change
 from council.codes import municipality_code_problem
+from council.delivery.message import header_text_problem
 from council.errors import InputError
 from council.yamlfile import load_yaml
 from models import Body, Contact, Council, Membership, Organization, OrganizationKind
@@ -99,7 +102,7 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str
             missing = [column for column in required if column not in (reader.fieldnames or [])]
             if missing:
                 raise InputError(f"missing column(s): {', '.join(missing)}", file=str(path), line=1)
-            return [
+            rows = [
                 (index, {key: (value or "").strip() for key, value in row.items() if key is not None})
                 for index, row in enumerate(reader, start=2)
             ]
@@ -107,6 +110,12 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str
         raise InputError("file not found", file=str(path)) from None
     except UnicodeDecodeError as error:
         raise InputError(f"not UTF-8 text ({error.reason})", file=str(path)) from None
+    for line, row in rows:
+        for column in required:  # names, titles and codes end up in mail headers, file names and HTML
+            problem = header_text_problem(row.get(column, ""))
+            if problem:
+                raise InputError(problem, file=str(path), row=line, field=column)
+    return rows
 
 
 def _required(row: dict[str, str], column: str, path: Path, line: int) -> str:
@@ -197,6 +206,9 @@ def read_reference(reference_dir: Path) -> ReferenceData:
     for key in ("code", "name", "prefecture"):
         if not isinstance(council_data.get(key), str) or not council_data[key]:
             raise roster.error(("council", key), "is required")
+        problem = header_text_problem(council_data[key])
+        if problem:
+            raise roster.error(("council", key), problem)
     council = CouncilRecord(council_data["code"], council_data["name"], council_data["prefecture"])
 
     contacts: dict[tuple[str, str], ContactRecord] = {}
@@ -256,6 +268,10 @@ def _role_and_title(error: Any, where: tuple[str | int, ...], entry: Any) -> tup
     title = entry.get("title") or entry["role"]
     if not isinstance(title, str):
         raise error((*where, "title"), "must be text")
+    for key, text in (("role", entry["role"]), ("title", title)):
+        problem = header_text_problem(text)
+        if problem:
+            raise error((*where, key), problem)
     return entry["role"], title
 
 

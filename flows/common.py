@@ -92,7 +92,7 @@ def run_clock(as_of: date | None) -> Clock:
     today = today_in_tokyo()
     if as_of is None or (as_of == today and not _simulated):
         return Clock.wall(now_utc())
-    return Clock.on(as_of)
+    return Clock.on(as_of, wall_time=now_utc())
 
 
 def flow_run_id() -> str | None:

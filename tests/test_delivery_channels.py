@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import ssl
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path, PurePosixPath
 
@@ -31,7 +32,7 @@ from council.delivery.channels import (
     TransientDeliveryError,
     classify_reply,
 )
-from council.delivery.message import MailSettings, build_message, mailbox
+from council.delivery.message import SMTP_POLICY, MailSettings, build_message, mailbox, serialise_verified
 from council.errors import InputError
 
 
@@ -237,3 +238,52 @@ def test_implicit_tls(certificates: CertificateFiles) -> None:
         assert channel.send(outbound()) is True
         channel.close()
     assert len(handler.received) == 1
+
+
+# ---------------------------------------------------------------------------------------------------- verification
+
+
+def unsafe_outbound(to: str = "kikaku@062014.example.jp") -> OutboundMail:
+    """A message put together by hand (not by build_message): its Subject decodes into a second header line."""
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = "secretariat@council.example.jp"
+    message["To"] = to
+    message["Subject"] = "=?us-ascii?q?a=0D=0ABcc:_x@y.example?="
+    message.set_content("本文\n")
+    return OutboundMail(message, "secretariat@council.example.jp", to, PurePosixPath("2026/x/unsafe.eml"))
+
+
+def test_outbox_writes_the_verified_bytes_and_refuses_an_unsafe_message(tmp_path: Path) -> None:
+    channel = OutboxChannel(tmp_path / "outbox")
+    mail = outbound()
+    channel.send(mail)
+    written = (tmp_path / "outbox" / mail.outbox_path).read_bytes()
+    assert written == serialise_verified(mail.message, to=mail.envelope_to)
+    with pytest.raises(PermanentDeliveryError, match="header"):
+        channel.send(unsafe_outbound())
+    assert not (tmp_path / "outbox" / "2026" / "x").exists()
+
+
+def test_outbox_refuses_a_message_addressed_to_someone_else_than_the_envelope(tmp_path: Path) -> None:
+    mail = outbound()
+    other = OutboundMail(mail.message, mail.envelope_from, "other@062022.example.jp", PurePosixPath("2026/y/o.eml"))
+    with pytest.raises(PermanentDeliveryError, match="To header"):
+        OutboxChannel(tmp_path).send(other)
+    assert not (tmp_path / "2026").exists()
+
+
+def test_smtp_sends_the_verified_bytes_and_never_an_unsafe_message() -> None:
+    with running_smtp() as server:
+        channel = SmtpChannel(plain(server.port))
+        try:
+            with pytest.raises(PermanentDeliveryError, match="header"):
+                channel.send(unsafe_outbound())
+            mail = outbound()
+            assert channel.send(mail) is True
+        finally:
+            channel.close()
+    (received,) = server.handler.received
+    assert received.rcpt_tos == ["kikaku@062014.example.jp"]
+    expected = serialise_verified(mail.message, to=mail.envelope_to)
+    assert received.data.replace(b"\r\n", b"\n") == expected.replace(b"\r\n", b"\n")
+    assert received.parsed()["Bcc"] is None

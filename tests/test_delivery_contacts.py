@@ -162,6 +162,21 @@ def test_an_unknown_organisation_late_in_the_file_changes_nothing(session: Sessi
         (",企画担当課長,,,a@example.jp,\n", 3, "org_code", "is empty"),
         ("062014,,,,a@example.jp,\n", 3, "role", "is empty"),
         ("062014,企画担当課長,,,a@example.jp,\n062014,企画担当課長,,,b@example.jp,\n", 4, "role", "appears twice"),
+        # Encoded-words pass a control-character check but decode into line breaks in a mail header.
+        ("062014,企画担当課長,=?us-ascii?q?a=0D=0ABcc:_x@y.example?=,,a@example.jp,\n", 3, "title", "encoded-word"),
+        (
+            "062014,企画担当課長,課長,=?us-ascii?q?a=0D=0AReply-To:_attacker@evil.example=0D=0A=0D=0AInjected_body?=,"
+            "a@example.jp,\n",
+            3,
+            "person_name",
+            "encoded-word",
+        ),
+        ("062014,企画担当課長,x=?utf-8?b?QmNj?=y,,a@example.jp,\n", 3, "title", "encoded-word"),
+        ("062014,企画担当課長,,,=?us-ascii?q?a=0D=0ABcc=3A_x=40y.example?=@example.jp,\n", 3, "email", "encoded-word"),
+        ("062014,企画担当課長,山形市\u2028企画担当課長,,a@example.jp,\n", 3, "title", "control character"),
+        ("062014,企画担当課長,山形市\u202e長課当担画企,,a@example.jp,\n", 3, "title", "control character"),
+        # A quoted cell may hold a line break: the row is reported by the line it ends on.
+        ('062014,企画担当課長,"山形市\r\nBcc: x@y.example",,a@example.jp,\n', 4, "title", "control character"),
     ],
 )
 def test_a_bad_row_is_located(tmp_path: Path, rows: str, row: int, field: str, message: str) -> None:

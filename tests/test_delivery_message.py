@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from council.clock import TOKYO
 from council.delivery.message import (
+    SMTP_POLICY,
     Attachment,
     MailSettings,
+    UnsafeMessageError,
     attachment_filename,
     build_message,
     header_text,
+    header_text_problem,
     mailbox,
     message_id_for,
+    serialise_verified,
 )
 
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=TOKYO)
@@ -190,7 +197,16 @@ def test_date_needs_a_time_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    "address", ["no-at-sign", "a@b", "a b@example.jp", "a@b@example.jp", "山田@example.jp", "x\r\n@example.jp"]
+    "address",
+    [
+        "no-at-sign",
+        "a@b",
+        "a b@example.jp",
+        "a@b@example.jp",
+        "山田@example.jp",
+        "x\r\n@example.jp",
+        "=?us-ascii?q?a=0D=0ABcc=3A_x=40y.example?=@example.jp",  # every character allowed in a local part
+    ],
 )
 def test_mailbox_refuses_unusable_addresses(address: str) -> None:
     with pytest.raises(ValueError, match="not a usable e-mail address"):
@@ -205,3 +221,211 @@ def test_mail_settings_from_env() -> None:
     assert settings.message_id_domain == "pref.example.jp"
     assert str(settings.sender()).endswith("<shichoson@pref.example.jp>")
     assert MailSettings.from_env({}) == MailSettings()
+
+
+# ---------------------------------------------------------------------------------------------------- encoded words
+# CPython's header parser decodes RFC 2047 encoded-words in any header value it is given, and its folder writes the
+# decoded text back: an ASCII title like the ones below once came out of delivery as real header lines.
+
+BCC_WORD = "=?us-ascii?q?a=0D=0ABcc:_x@y.example?="
+REPLY_TO_WORD = "=?us-ascii?q?a=0D=0AReply-To:_attacker@evil.example=0D=0A=0D=0AInjected_body?="
+ENCODED_WORD_ATTACKS = [
+    BCC_WORD,
+    REPLY_TO_WORD,
+    f"会議 {BCC_WORD}",
+    f"x{BCC_WORD}y",
+    "=?utf-8?b?YQ0KQmNjOiB4QHkuZXhhbXBsZQ==?=",  # the same in base64
+    "=?UTF-8?Q?=E4=BC=9A=E8=AD=B0=0D=0ABcc:_x@y.example?=",
+    '"=?us-ascii?q?a=0D=0ABcc:_x@y.example?=" <z@z.example>',
+    "=?us-ascii*ja?q?a=0A=0ABcc:_x@y.example?=",  # RFC 2231 language tag
+]
+BODY = "各市町村企画担当課長 様\n\n本文。\n"
+
+
+def display_name(data: bytes, header: str) -> str:
+    """The display name as an RFC 2047 reader decodes it (whitespace between adjacent encoded-words dropped; the
+    modern parser of CPython keeps it as a space)."""
+    raw = str(BytesParser(policy=policy.compat32).parsebytes(data)[header])
+    unfolded = re.sub(r"\r?\n[ \t]", " ", raw)
+    match = re.fullmatch(r"(.*?)\s*<[^<>\s]+@[^<>\s]+>", unfolded)
+    assert match, unfolded
+    return str(make_header(decode_header(match.group(1))))
+
+
+def parsed_headers(message: EmailMessage) -> list[str]:
+    return [key.lower() for key in message]
+
+
+def assert_exactly_one_message(data: bytes, *, attachments: int = 0) -> EmailMessage:
+    message = parse(data)
+    expected = set(EXPECTED_HEADERS)
+    if attachments:  # multipart: the transfer encoding moves into the parts
+        expected = expected - {"content-transfer-encoding"}
+    assert set(parsed_headers(message)) == expected
+    assert len(parsed_headers(message)) == len(expected)
+    for name in ("bcc", "cc", "reply-to"):
+        assert message[name] is None
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        assert not line.lower().startswith((b"bcc:", b"reply-to:", b"cc:"))
+    assert [address.addr_spec for address in message["To"].addresses] == ["kikaku@062014.example.jp"]
+    body = message.get_body(("plain",))
+    assert body is not None
+    assert body.get_content().replace("\r\n", "\n") == BODY
+    assert len(list(message.iter_attachments())) == attachments
+    return message
+
+
+@pytest.mark.parametrize("hostile", ENCODED_WORD_ATTACKS)
+def test_an_encoded_word_in_a_subject_cannot_add_a_header(hostile: str) -> None:
+    message = assert_exactly_one_message(build(hostile, body=BODY))
+    assert "\n" not in message["Subject"]
+    assert "\r" not in message["Subject"]
+    assert message["Subject"] == header_text(hostile)
+
+
+@pytest.mark.parametrize("hostile", ENCODED_WORD_ATTACKS)
+def test_an_encoded_word_in_a_display_name_cannot_add_a_header(hostile: str) -> None:
+    assert_exactly_one_message(build(display_name=hostile, body=BODY))
+    assert display_name(build(display_name=hostile, body=BODY), "To") == header_text(hostile)
+
+
+@pytest.mark.parametrize("hostile", ENCODED_WORD_ATTACKS)
+def test_an_encoded_word_in_the_sender_name_cannot_add_a_header(hostile: str) -> None:
+    message = build_message(
+        sender=MailSettings(sender_name=hostile).sender(),
+        recipient=mailbox("kikaku@062014.example.jp", "山形市企画担当課長"),
+        subject=TITLE,
+        body_text=BODY,
+        attachments=(),
+        message_id="<x@council.example.jp>",
+        date=NOW,
+    )
+    assert_exactly_one_message(message.as_bytes())
+    assert display_name(message.as_bytes(), "From") == header_text(hostile)
+
+
+@pytest.mark.parametrize("hostile", ENCODED_WORD_ATTACKS)
+def test_an_encoded_word_in_an_attachment_name_cannot_add_a_header(hostile: str) -> None:
+    attachment = Attachment.of(f"{hostile}.pdf", b"%PDF-1.7")
+    message = assert_exactly_one_message(build(attachments=(attachment,), body=BODY), attachments=1)
+    (part,) = message.iter_attachments()
+    assert part.get_filename() == attachment_filename(f"{hostile}.pdf")
+    assert {key.lower() for key in part} == {
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+        "mime-version",
+    }
+    assert part.get_payload(decode=True) == b"%PDF-1.7"
+
+
+def test_header_text_breaks_up_encoded_word_syntax() -> None:
+    assert "=?" not in header_text(BCC_WORD)
+    assert "=?" not in header_text("==??=?=?")
+    assert header_text("a = b ? c") == "a = b ? c"
+    assert header_text_problem(BCC_WORD) is not None
+    assert header_text_problem("山形市企画担当課長") is None
+    assert header_text_problem("a\u2028b") is not None
+    assert header_text_problem("a\u202eb") is not None  # a bidi override would disguise a name
+    assert header_text_problem("a\tb") is not None
+
+
+HEADER_PIECES = st.sampled_from(
+    [
+        "=?",
+        "?=",
+        "=?us-ascii?q?",
+        "=?utf-8?b?",
+        "=0D=0A",
+        "=0A",
+        "_",
+        "Bcc:",
+        "Reply-To:",
+        " x@y.example",
+        "\r\n",
+        "\n",
+        "\r",
+        '"',
+        "\\",
+        ",",
+        ";",
+        "<",
+        ">",
+        "@",
+        "(",
+        ")",
+        ":",
+        "'",
+        " ",
+        "\t",
+        "\x00",
+        "\u2028",
+        "\x85",
+        "会議",
+        "（通知）",
+        "𐀀",
+        "ｶﾞ",
+    ]
+)
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=120),
+    st.lists(st.one_of(HEADER_PIECES, st.text(max_size=6)), max_size=30).map("".join),
+)
+
+
+@settings(deadline=None)  # parsing a message back takes a few ms, and a busy machine stretches the first example
+@given(subject=HOSTILE_TEXT, name=HOSTILE_TEXT, sender_name=HOSTILE_TEXT, filename=HOSTILE_TEXT)
+@example(subject=BCC_WORD, name=REPLY_TO_WORD, sender_name=BCC_WORD, filename=REPLY_TO_WORD)
+def test_no_name_title_subject_or_file_name_adds_a_header_or_a_line(
+    subject: str, name: str, sender_name: str, filename: str
+) -> None:
+    attachment = Attachment.of(f"{filename}.docx", b"PK\x03\x04")
+    message = build_message(
+        sender=MailSettings(sender_name=sender_name).sender(),
+        recipient=mailbox("kikaku@062014.example.jp", name),
+        subject=subject,
+        body_text=BODY,
+        attachments=(attachment,),
+        message_id="<x@council.example.jp>",
+        date=NOW,
+    )
+    data = serialise_verified(message, to="kikaku@062014.example.jp")
+    assert data == message.as_bytes()
+    parsed = assert_exactly_one_message(data, attachments=1)
+    assert parsed["Subject"] == header_text(subject)
+    assert display_name(data, "To") == header_text(name, limit=120)
+    assert display_name(data, "From") == header_text(sender_name, limit=120)
+    (part,) = parsed.iter_attachments()
+    assert part.get_filename() == attachment_filename(f"{filename}.docx")
+
+
+def hand_made(subject: str) -> EmailMessage:
+    """A message built without build_message's care: what the verification is there to catch."""
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = "secretariat@council.example.jp"
+    message["To"] = "kikaku@062014.example.jp"
+    message["Subject"] = subject
+    message.set_content(BODY)
+    return message
+
+
+def test_verification_refuses_a_message_whose_headers_change_on_the_wire() -> None:
+    with pytest.raises(UnsafeMessageError, match="header"):
+        serialise_verified(hand_made(BCC_WORD), to="kikaku@062014.example.jp")
+    with pytest.raises(UnsafeMessageError, match="header"):
+        serialise_verified(hand_made(REPLY_TO_WORD), to="kikaku@062014.example.jp")
+    assert serialise_verified(hand_made("会議"), to="kikaku@062014.example.jp")
+
+
+def test_verification_refuses_a_recipient_other_than_the_envelope() -> None:
+    with pytest.raises(UnsafeMessageError, match="To"):
+        serialise_verified(hand_made("会議"), to="other@062014.example.jp")
+
+
+def test_verification_turns_a_parser_failure_into_a_refusal() -> None:
+    """An encoded-word in the local part: the reader decodes it into a CR LF and the parser itself gives up."""
+    message = hand_made("会議")
+    del message["To"]
+    message["To"] = Address(username="=?us-ascii?q?a=0D=0ABcc=3A_x=40y.example?=", domain="example.jp")
+    with pytest.raises(UnsafeMessageError):
+        serialise_verified(message, to="=?us-ascii?q?a=0D=0ABcc=3A_x=40y.example?=@example.jp")

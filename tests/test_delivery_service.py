@@ -359,3 +359,52 @@ def test_delivery_status_lists_the_year(session: Session, roster: Roster, smtp: 
     assert lines[1].as_dict()["sent_at"] == "2026-06-01T00:30:00+00:00"
     assert delivery_status(session, 2027) == []
     assert delivery_status(session, 2026, document_id=(document.id or 0) + 1) == []
+
+
+BCC_WORD = "=?us-ascii?q?a=0D=0ABcc:_x@y.example?="
+REPLY_TO_WORD = "=?us-ascii?q?a=0D=0AReply-To:_attacker@evil.example=0D=0A=0D=0AInjected_body?="
+
+
+def test_hostile_titles_names_and_file_names_add_no_header_on_the_way_out(
+    session: Session, roster: Roster, council_home: Path
+) -> None:
+    """Titles stored before imports refused encoded-words (or by any other way in): the .eml files on disk still
+    carry exactly the headers that were built — no Bcc, no Reply-To, no early end of the header block."""
+    for index, contact in enumerate(session.exec(select(Contact)).all()):
+        contact.title = BCC_WORD if index % 2 else REPLY_TO_WORD
+        contact.person_name = REPLY_TO_WORD
+        session.add(contact)
+    session.commit()
+    document = make_document(
+        session,
+        council_home,
+        roster.cycle,
+        title=REPLY_TO_WORD,
+        files={f"{BCC_WORD}.pdf": b"%PDF-1.7", f"{REPLY_TO_WORD}.docx": b"PK\x03\x04"},
+    )
+    outbox = council_home / "outbox"
+    report = send(session, document.id, OutboxChannel(outbox), council_home)
+    assert report.count(Outcome.sent) == 5
+    files = sorted(outbox.rglob("*.eml"))
+    assert len(files) == 5
+    for path in files:
+        data = path.read_bytes()
+        head = data.split(b"\r\n\r\n", 1)[0]
+        names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if not line.startswith((b" ", b"\t"))]
+        assert names == [
+            b"from",
+            b"to",
+            b"subject",
+            b"date",
+            b"message-id",
+            b"mime-version",
+            b"content-type",
+            b"content-language",
+        ], path
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        assert message["Bcc"] is None
+        assert message["Reply-To"] is None
+        assert len(list(message.iter_attachments())) == 2
+        body = message.get_body(("plain",))
+        assert body is not None
+        assert "Injected_body" not in body.get_content()

@@ -8,9 +8,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 import httpx
 import pytest
@@ -19,14 +20,15 @@ from feed_seed import seed_year, tokyo
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
+from starlette.applications import Starlette
 
 from council.feeds.config import FeedConfig
 from council.feeds.publish import publish_feeds
 from council.feeds.tokens import create_token, revoke_token
-from council.web import create_app
-from council.web.app import RedactTokens
+from council.web import ServerLimits, create_app, server_config
 from council.web.conditional import not_modified
 from council.web.feed_store import FeedStore
+from council.web.server import DropQueryStrings
 from models import FeedSnapshot, Meeting
 
 TODAY = date(2026, 4, 1)
@@ -45,22 +47,14 @@ class Running:
     client: httpx.Client
 
 
-@pytest.fixture
-def feed_server(engine: Engine) -> Iterator[Running]:
-    with Session(engine) as session:
-        seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG)
-        issued = create_token(session, feed="org-062014", label="山形市", now=PUBLISHED, config=CONFIG, actor="t")
-        other = create_token(session, feed="org-062049", label="酒田市", now=PUBLISHED, config=CONFIG, actor="t")
-        token_id = issued.token.id or 0
-        session.commit()
-    # refresh_seconds=0: every request sees what was just committed (revocations, republished feeds).
-    app = create_app(engine, config=CONFIG, refresh_seconds=0)
+@contextmanager
+def running(app: Starlette) -> Iterator[str]:
+    """`app` under uvicorn in a thread, configured as `council serve` does (limits, Date header, access log)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, limits=ServerLimits(), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -68,14 +62,29 @@ def feed_server(engine: Engine) -> Iterator[Running]:
         assert thread.is_alive(), "server stopped while starting"
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.01)
-    url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=url, timeout=10) as client:
-            yield Running(url, engine, issued.secret, token_id, other.secret, client)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
+
+
+@pytest.fixture
+def feed_server(engine: Engine) -> Iterator[Running]:
+    with Session(engine) as session:
+        seed_year(session)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
+        issued = create_token(session, feed="org-062014", label="山形市", now=PUBLISHED, config=CONFIG, actor="t")
+        other = create_token(session, feed="org-062049", label="酒田市", now=PUBLISHED, config=CONFIG, actor="t")
+        token_id = issued.token.id or 0
+        session.commit()
+    # refresh_seconds=0: every request sees what was just committed (revocations, republished feeds).
+    with (
+        running(create_app(engine, config=CONFIG, refresh_seconds=0)) as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
+        yield Running(url, engine, issued.secret, token_id, other.secret, client)
 
 
 def snapshot_body(engine: Engine, name: str) -> bytes:
@@ -136,7 +145,13 @@ def test_republished_feed_gets_a_new_etag_and_date(feed_server: Running) -> None
         meeting.revision += 1
         meeting.updated_at = PUBLISHED + timedelta(days=1)
         session.add(meeting)
-        publish_feeds(session, today=TODAY, now=PUBLISHED + timedelta(days=2), config=CONFIG)
+        publish_feeds(
+            session,
+            today=TODAY,
+            now=PUBLISHED + timedelta(days=2),
+            wall_clock=PUBLISHED + timedelta(days=2),
+            config=CONFIG,
+        )
         session.commit()
     new = feed_server.client.get(url, headers={"If-None-Match": old.headers["etag"]})
     assert new.status_code == 200
@@ -179,27 +194,44 @@ def test_private_feeds_need_their_own_valid_token(feed_server: Running) -> None:
     )
 
 
-def test_subscribe_page_lists_public_feeds_with_links_for_the_request_scheme(feed_server: Running) -> None:
+def test_subscribe_page_without_a_base_url_has_relative_links_and_ignores_the_host(feed_server: Running) -> None:
     page = feed_server.client.get("/feeds/")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    host = feed_server.url.removeprefix("http://")
     assert '<html lang="ja">' in page.text
-    assert f'href="webcal://{host}/feeds/council.ics"' in page.text
-    assert f'href="http://{host}/feeds/council.ics"' in page.text
+    assert 'href="/feeds/council.ics"' in page.text
+    assert "webcal:" not in page.text  # webcal:// needs an absolute URL, which only the configuration can give
     assert "県・市町村連携推進会議" in page.text
     assert "secretariat" not in page.text
     assert "org-" not in page.text
-    # Behind a TLS-terminating proxy on the loopback (trusted by uvicorn), links follow the original scheme.
-    proxied = feed_server.client.get("/feeds/", headers={"X-Forwarded-Proto": "https"})
-    assert f'href="https://{host}/feeds/council.ics"' in proxied.text
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+    for path in ("/feeds/", "/feeds", "/", "/feeds/council.ics/"):
+        response = feed_server.client.get(path, headers=hostile, follow_redirects=False)
+        assert "evil.example" not in response.text, path
+        assert "evil.example" not in response.headers.get("location", ""), path
     assert feed_server.client.get("/", follow_redirects=False).headers["location"] == "/feeds/"
+    assert feed_server.client.get("/feeds", follow_redirects=False).headers["location"] == "/feeds/"
+    assert feed_server.client.get("/feeds/council.ics/", follow_redirects=False).status_code == 404
+
+
+def test_subscribe_page_with_a_base_url_links_there_and_offers_webcal(engine: Engine) -> None:
+    with Session(engine) as session:
+        seed_year(session)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
+        session.commit()
+    config = replace(CONFIG, public_base_url="https://council.example.jp")
+    with running(create_app(engine, config=config, refresh_seconds=0)) as url:
+        page = httpx.get(f"{url}/feeds/", headers={"Host": "evil.example"}, timeout=10)
+    assert page.status_code == 200
+    assert 'href="webcal://council.example.jp/feeds/council.ics"' in page.text
+    assert 'href="https://council.example.jp/feeds/council.ics"' in page.text
+    assert "evil.example" not in page.text
 
 
 def test_store_refreshes_only_when_due(engine: Engine) -> None:
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
         session.commit()
     now = [100.0]
     store = FeedStore(engine, refresh_seconds=5, clock=lambda: now[0])
@@ -208,7 +240,13 @@ def test_store_refreshes_only_when_due(engine: Engine) -> None:
     before = store.feeds()["council"]
     with Session(engine) as session:
         session.exec(select(Meeting).where(Meeting.key == "council-1")).one().venue = "山形市役所"
-        publish_feeds(session, today=TODAY, now=PUBLISHED + timedelta(days=1), config=CONFIG)
+        publish_feeds(
+            session,
+            today=TODAY,
+            now=PUBLISHED + timedelta(days=1),
+            wall_clock=PUBLISHED + timedelta(days=1),
+            config=CONFIG,
+        )
         session.commit()
     now[0] = 104.9
     assert not store.due()
@@ -232,32 +270,91 @@ def test_store_refreshes_only_when_due(engine: Engine) -> None:
         ({"if-modified-since": "Wed, 01 Apr 2026 00:30:15 GMT"}, True),
         ({"if-modified-since": "Wed, 01 Apr 2026 00:30:14 GMT"}, False),
         ({"if-modified-since": "2026-04-01"}, False),
+        ({"if-modified-since": "Wed, 01 Apr 2026 12:00:00 GMT"}, True),  # the response's Date: fine
+        ({"if-modified-since": "Wed, 01 Apr 2026 12:00:01 GMT"}, False),  # ahead of the clock: ignored
+        ({"if-modified-since": "Wed, 17 Feb 2027 00:30:00 GMT"}, False),
+        ({"if-none-match": '"abc"', "if-modified-since": "Wed, 17 Feb 2027 00:30:00 GMT"}, True),
     ],
 )
 def test_not_modified_rules(headers: dict[str, str], expected: bool) -> None:
     last_modified = datetime(2026, 4, 1, 0, 30, 15, tzinfo=UTC)
-    assert not_modified(headers, etag='"abc"', last_modified=last_modified) is expected
+    now = datetime(2026, 4, 1, 12, 0, 0, tzinfo=UTC)
+    assert not_modified(headers, etag='"abc"', last_modified=last_modified, now=now) is expected
 
 
-def test_tokens_are_kept_out_of_access_logs() -> None:
-    record = logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5", "GET", "/feeds/x.ics?token=s3cr3t&a=1", "1.1", 200),
-        None,
+def test_last_modified_is_never_after_the_date_and_a_future_one_gives_no_wrong_304(feed_server: Running) -> None:
+    """A snapshot dated 17 Feb 2027 by a simulation before the fix: the server serves it dated no later than its
+    Date, ignores If-Modified-Since ahead of its clock, and a real change is never answered 304."""
+    url = "/feeds/council.ics"
+    future = datetime(2027, 2, 17, 0, 30, tzinfo=UTC)
+    with Session(feed_server.engine) as session:
+        snapshot = session.exec(select(FeedSnapshot).where(FeedSnapshot.name == "council")).one()
+        snapshot.changed_at = future
+        session.add(snapshot)
+        session.commit()
+    first = feed_server.client.get(url)
+    assert first.status_code == 200
+    date_header = parsedate_to_datetime(first.headers["date"])
+    assert parsedate_to_datetime(first.headers["last-modified"]) <= date_header
+    assert len(first.headers.get_list("date")) == 1
+    assert abs((date_header - datetime.now(UTC)).total_seconds()) < 60
+    stale_client = format_datetime(future, usegmt=True)  # what the server used to send
+    assert feed_server.client.get(url, headers={"If-Modified-Since": stale_client}).status_code == 200
+
+    with Session(feed_server.engine) as session:
+        meeting = session.exec(select(Meeting).where(Meeting.key == "council-1")).one()
+        meeting.venue = "山形県庁講堂"
+        session.add(meeting)
+        real = datetime.now(UTC)
+        publish_feeds(session, today=TODAY, now=future, wall_clock=real, config=CONFIG)
+        session.commit()
+    changed = feed_server.client.get(url, headers={"If-Modified-Since": stale_client})
+    assert changed.status_code == 200
+    assert "山形県庁講堂".encode() in changed.content
+    assert parsedate_to_datetime(changed.headers["last-modified"]) == real.replace(microsecond=0)
+    assert parsedate_to_datetime(changed.headers["last-modified"]) <= parsedate_to_datetime(changed.headers["date"])
+    # If-None-Match wins over If-Modified-Since both ways.
+    fresh_date = changed.headers["last-modified"]
+    assert (
+        feed_server.client.get(
+            url, headers={"If-None-Match": first.headers["etag"], "If-Modified-Since": fresh_date}
+        ).status_code
+        == 200
     )
-    RedactTokens().filter(record)
-    assert "s3cr3t" not in record.getMessage()
-    assert "/feeds/x.ics?token=…&a=1" in record.getMessage()
+    assert (
+        feed_server.client.get(
+            url, headers={"If-None-Match": changed.headers["etag"], "If-Modified-Since": stale_client}
+        ).status_code
+        == 304
+    )
+
+
+def test_every_response_has_one_date_header(feed_server: Running) -> None:
+    for path in ("/feeds/", "/feeds/council.ics", "/feeds/nothing.ics", "/"):
+        response = feed_server.client.get(path, follow_redirects=False)
+        assert len(response.headers.get_list("date")) == 1, path
+        assert abs((parsedate_to_datetime(response.headers["date"]) - datetime.now(UTC)).total_seconds()) < 60
+
+
+def test_query_strings_are_dropped_from_access_log_records() -> None:
+    for path in ("/feeds/x.ics?token=s3cr3t&a=1", "/feeds/x.ics?%74oken=s3cr3t", "/feeds/x.ics?tok%65n=s3cr3t"):
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5", "GET", path, "1.1", 200),
+            None,
+        )
+        assert DropQueryStrings().filter(record)
+        assert record.getMessage() == '127.0.0.1:5 - "GET /feeds/x.ics HTTP/1.1" 200'
 
 
 def test_store_keeps_serving_when_the_database_fails(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
         session.commit()
     store = FeedStore(sqlite_engine, refresh_seconds=0)
     store.refresh()

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,19 +25,11 @@ from council.cli import feeds as feeds_cli
 from council.clock import today_in_tokyo
 from council.errors import InputError, NotFoundError
 from council.feeds.config import FeedConfig
-from council.feeds.ical import Organizer, event_uid
-from council.feeds.publish import publish_feeds
-from council.feeds.selection import (
-    Directory,
-    MeetingRecord,
-    OrganizationRecord,
-    Schedule,
-    StageRecord,
-    TaskRecord,
-    assemble_feeds,
-    feed_window,
-)
+from council.feeds.publish import publish_feeds, write_static_feeds
+from council.feeds.selection import Directory, MeetingRecord, OrganizationRecord, Schedule, StageRecord, TaskRecord, assemble_feeds, feed_window
 from council.feeds.tokens import create_token, hash_token, list_tokens, revoke_token, token_grants
+from council.feeds.publish import STATIC_MANIFEST
+from council.feeds.ical import Organizer, event_uid
 from council.wareki import fiscal_year_of
 from models import (
     AuditEvent,
@@ -329,7 +324,7 @@ def test_no_private_event_in_a_public_feed_and_every_tzid_declared(
 def publish(
     session: Session, *, today: date = TODAY, now: datetime = NOW, config: FeedConfig = CONFIG
 ) -> dict[str, bytes]:
-    publish_feeds(session, today=today, now=now, config=config)
+    publish_feeds(session, today=today, now=now, wall_clock=now, config=config)
     session.commit()
     return {snapshot.name: snapshot.body for snapshot in session.exec(select(FeedSnapshot)).all()}
 
@@ -337,7 +332,7 @@ def publish(
 def test_publish_stores_snapshots_and_writes_files(engine: Engine, council_home: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        report = publish_feeds(session, today=TODAY, now=NOW, config=CONFIG)
+        report = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
         session.commit()
         snapshots = {s.name: s for s in session.exec(select(FeedSnapshot)).all()}
     assert set(report.changed) == set(snapshots) >= {"council", "secretariat", "org-062014", "region-murayama"}
@@ -369,15 +364,72 @@ def test_publish_stores_snapshots_and_writes_files(engine: Engine, council_home:
 def test_unchanged_rebuild_keeps_bytes_etag_and_last_modified(engine: Engine, council_home: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        first = publish_feeds(session, today=TODAY, now=NOW, config=CONFIG)
+        first = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
         session.commit()
-        second = publish_feeds(session, today=TODAY + timedelta(days=1), now=NOW + timedelta(days=1), config=CONFIG)
+        second = publish_feeds(
+            session,
+            today=TODAY + timedelta(days=1),
+            now=NOW + timedelta(days=1),
+            wall_clock=NOW + timedelta(days=1),
+            config=CONFIG,
+        )
         session.commit()
     assert second.changed == ()
     assert [(f.name, f.etag, f.changed_at) for f in first.feeds] == [
         (f.name, f.etag, f.changed_at) for f in second.feeds
     ]
     assert (council_home / "feeds" / "council.ics").stat().st_mtime == NOW.timestamp()
+
+
+def test_last_modified_is_the_wall_clock_of_the_change_not_the_simulated_time(
+    engine: Engine, council_home: Path
+) -> None:
+    """A simulation publishes on 17 Feb 2027 while it is really 30 Nov 2026: the feed is dated by the real publish."""
+    simulated = datetime(2027, 2, 17, 0, 30, tzinfo=UTC)
+    real = datetime(2026, 11, 30, 3, 0, 5, tzinfo=UTC)
+    with Session(engine) as session:
+        seed_year(session)
+        report = publish_feeds(session, today=simulated.date(), now=simulated, wall_clock=real, config=CONFIG)
+        session.commit()
+        snapshot = session.exec(select(FeedSnapshot).where(FeedSnapshot.name == "council")).one()
+    assert snapshot.changed_at == real
+    assert snapshot.built_at == real
+    assert {feed.changed_at for feed in report.feeds} == {real}
+    assert (council_home / "feeds" / "council.ics").stat().st_mtime == real.timestamp()
+
+
+def test_a_last_modified_ahead_of_the_wall_clock_is_brought_back(engine: Engine, council_home: Path) -> None:
+    """Snapshots dated by a simulated clock before the two clocks were told apart: the next publish repairs them,
+    even when nothing changed, and a later real change is dated after it."""
+    future = datetime(2027, 2, 17, 0, 30, tzinfo=UTC)
+    real = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        seeded = seed_year(session)
+        publish_feeds(session, today=TODAY, now=NOW, wall_clock=future, config=CONFIG)
+        session.commit()
+        unchanged = publish_feeds(session, today=TODAY, now=NOW, wall_clock=real, config=CONFIG)
+        session.commit()
+        assert unchanged.changed == ()
+        assert {feed.changed_at for feed in unchanged.feeds} == {real}
+        assert (council_home / "feeds" / "council.ics").stat().st_mtime == real.timestamp()
+        meeting = session.get(Meeting, seeded.meeting_ids["council-1"])
+        assert meeting is not None
+        meeting.venue = "山形県庁講堂"
+        session.add(meeting)
+        session.commit()
+        later = real + timedelta(hours=1)
+        changed = publish_feeds(session, today=TODAY, now=NOW, wall_clock=later, config=CONFIG)
+        session.commit()
+    council = next(feed for feed in changed.feeds if feed.name == "council")
+    assert council.changed
+    assert council.changed_at == later
+
+
+def test_wall_clock_needs_a_time_zone(engine: Engine) -> None:
+    with Session(engine) as session:
+        seed_year(session)
+        with pytest.raises(ValueError, match="time zone"):
+            publish_feeds(session, today=TODAY, now=NOW, wall_clock=datetime(2026, 4, 1), config=CONFIG)
 
 
 def test_reschedule_keeps_uid_raises_sequence_and_moves_times(engine: Engine) -> None:
@@ -444,7 +496,7 @@ def test_stage_change_raises_its_sequence_and_a_new_agenda_only_its_stamp(engine
 def test_organizer_from_the_environment_and_missing_council(engine: Engine) -> None:
     with Session(engine) as session:
         with pytest.raises(NotFoundError, match="not set up"):
-            publish_feeds(session, today=TODAY, now=NOW, config=CONFIG)
+            publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
         seed_year(session)
         config = replace(CONFIG, organizer_email="jimukyoku@pref.example.jp", organizer_name="連携推進会議事務局")
         event = events_of(publish(session, config=config)["council"])[COUNCIL_1]
@@ -462,7 +514,7 @@ def test_a_deactivated_organisation_loses_its_feed(engine: Engine, council_home:
         sakata.active = False
         session.add(sakata)
         session.commit()
-        report = publish_feeds(session, today=TODAY, now=NOW, config=CONFIG)
+        report = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
         session.commit()
         names = set(session.exec(select(FeedSnapshot.name)).all())
     assert "org-062049" in report.removed
@@ -533,6 +585,105 @@ def cli() -> typer.Typer:
     return app
 
 
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_cli_build_writes_readable_files_and_removes_feeds_that_are_no_longer_public(
+    engine: Engine,
+    council_home: Path,
+    tmp_path: Path,
+    cli: typer.Typer,
+    monkeypatch: pytest.MonkeyPatch,
+    umask_022: None,
+) -> None:
+    with Session(engine) as session:
+        seed_year(session, fiscal_year=fiscal_year_of(today_in_tokyo()))
+        session.commit()
+    runner = CliRunner()
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("<p>our site</p>", encoding="utf-8")
+    (out / "holidays.ics").write_bytes(b"BEGIN:VCALENDAR\r\nPRODID:-//someone else//EN\r\nEND:VCALENDAR\r\n")
+    monkeypatch.setenv("COUNCIL_FEED_PUBLIC_REGIONS", "murayama,庄内")
+    first = runner.invoke(cli, ["feeds", "build", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    public = {"council.ics", "region-murayama.ics", "region-庄内.ics"}
+    assert public <= {path.name for path in out.iterdir()}
+    for path in [out / name for name in public] + [council_home / "feeds" / "secretariat.ics"]:
+        assert mode_of(path) == 0o644, path  # a web server and the other accounts can read them
+    assert mode_of(out / STATIC_MANIFEST) == 0o644
+
+    monkeypatch.setenv("COUNCIL_FEED_PUBLIC_REGIONS", "murayama")  # 庄内 goes private
+    second = runner.invoke(cli, ["feeds", "build", "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    assert f"removed {out / 'region-庄内.ics'} (no longer public)" in second.output
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        [STATIC_MANIFEST, "council.ics", "region-murayama.ics", "holidays.ics", "index.html"]
+    )
+    assert (out / "index.html").read_text(encoding="utf-8") == "<p>our site</p>"
+
+
+def test_static_build_removes_only_what_it_wrote(engine: Engine, tmp_path: Path, umask_022: None) -> None:
+    with Session(engine) as session:
+        seed_year(session)
+        publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        session.commit()
+        snapshots = {snapshot.name: snapshot for snapshot in session.exec(select(FeedSnapshot)).all()}
+    out = tmp_path / "out"
+    known = set(snapshots)
+    first = write_static_feeds(out, [snapshots["council"], snapshots["org-062014"]], known_feeds=known)
+    assert [path.name for path in first.written] == ["council.ics", "org-062014.ics"]
+    assert first.removed == ()
+    # Someone replaced org-062014.ics by hand since: it is theirs now, and stays.
+    (out / "org-062014.ics").write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    second = write_static_feeds(out, [snapshots["council"]], known_feeds=known)
+    assert second.removed == ()
+    assert (out / "org-062014.ics").exists()
+    # A manifest edited to point outside the folder reaches nothing.
+    victim = tmp_path / "victim.ics"
+    victim.write_bytes(snapshots["council"].body)
+    (out / STATIC_MANIFEST).write_text(
+        json.dumps({"../victim": snapshots["council"].body_sha256, "council": snapshots["council"].body_sha256}),
+        encoding="utf-8",
+    )
+    assert write_static_feeds(out, [snapshots["council"]], known_feeds=known).removed == ()
+    assert victim.exists()
+    (out / STATIC_MANIFEST).write_text("not json", encoding="utf-8")
+    with pytest.raises(InputError, match="manifest"):
+        write_static_feeds(out, [snapshots["council"]], known_feeds=known)
+
+
+def test_static_build_in_a_folder_built_before_the_manifest(engine: Engine, tmp_path: Path) -> None:
+    """No manifest yet: a file named after one of our feeds that is one of our calendars is ours; nothing else."""
+    with Session(engine) as session:
+        seed_year(session)
+        publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        session.commit()
+        snapshots = {snapshot.name: snapshot for snapshot in session.exec(select(FeedSnapshot)).all()}
+    out = tmp_path / "old-build"
+    out.mkdir()
+    (out / "council.ics").write_bytes(snapshots["council"].body)
+    (out / "region-murayama.ics").write_bytes(snapshots["region-murayama"].body)  # once public, now private
+    (out / "secretariat.ics").write_bytes(b"BEGIN:VCALENDAR\r\nPRODID:-//someone else//EN\r\nEND:VCALENDAR\r\n")
+    (out / "other.ics").write_bytes(snapshots["org-062014"].body)  # ours by content, but not a name we know
+    build = write_static_feeds(out, [snapshots["council"]], known_feeds=set(snapshots))
+    assert [path.name for path in build.removed] == ["region-murayama.ics"]
+    assert sorted(path.name for path in out.iterdir()) == [
+        STATIC_MANIFEST,
+        "council.ics",
+        "other.ics",
+        "secretariat.ics",
+    ]
+
+
 def test_cli_publish_build_and_tokens(engine: Engine, council_home: Path, tmp_path: Path, cli: typer.Typer) -> None:
     with Session(engine) as session:
         seed_year(session, fiscal_year=fiscal_year_of(today_in_tokyo()))
@@ -546,7 +697,7 @@ def test_cli_publish_build_and_tokens(engine: Engine, council_home: Path, tmp_pa
     out = tmp_path / "site"
     built = runner.invoke(cli, ["feeds", "build", "--out", str(out)])
     assert built.exit_code == 0, built.output
-    assert sorted(p.name for p in out.iterdir()) == ["council.ics"]
+    assert sorted(p.name for p in out.iterdir()) == [STATIC_MANIFEST, "council.ics"]
     assert (out / "council.ics").read_bytes() == (council_home / "feeds" / "council.ics").read_bytes()
     assert "0 changed" in built.output
 

@@ -139,6 +139,26 @@ def test_changes_are_reported_and_audited(engine: Engine, reference_copy: Path) 
         ("municipalities.csv", "062031,鶴岡市", "062031,", "municipalities.csv: row 4, field name: is empty"),
         (
             "organizations.csv",
+            "dept-somu,department,総務部",
+            "dept-somu,department,=?us-ascii?q?a=0D=0ABcc:_x@y.example?=",
+            "organizations.csv: row 4, field name: contains '=?', the start of a MIME encoded-word: "
+            "write the text itself, not its mail encoding",
+        ),
+        (
+            "municipalities.csv",
+            "062014,山形市",
+            '062014,"山形市\nBcc: x@y.example"',
+            "municipalities.csv: row 2, field name: contains a control character (line break, tab, bidi override …)",
+        ),
+        (
+            "roster.yaml",
+            '{role: 企画担当課長, title: "{name}企画担当課長"}',
+            '{role: 企画担当課長, title: "{name}=?us-ascii?q?a=0D=0AReply-To:_attacker@evil.example?="}',
+            "roster.yaml: line 16: contact_roles.municipality[0].title: contains '=?', the start of a MIME "
+            "encoded-word: write the text itself, not its mail encoding",
+        ),
+        (
+            "organizations.csv",
             "dept-somu,department",
             "dept-somu,bureau",
             "organizations.csv: row 4, field kind: 'bureau' is not one of department/regional_office/secretariat",

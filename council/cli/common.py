@@ -89,7 +89,7 @@ def cli_context(as_of: date | None = None, *, settings: Settings | None = None) 
     chosen = settings or get_settings()
     return Context(
         settings=chosen,
-        clock=Clock.wall(now_utc()) if as_of is None else Clock.on(as_of),
+        clock=Clock.wall(now_utc()) if as_of is None else Clock.on(as_of, wall_time=now_utc()),
         actor=chosen.actor,
         engine=engine_for(chosen.database_url),
         open_transport=lambda: open_transport(chosen),

@@ -9,11 +9,12 @@ import typer
 import uvicorn
 from sqlmodel import Session
 
-from council.cli.common import OutputFormat, cli_context, print_json, user_errors
+from council.cli.common import OutputFormat, cli_context, fail, print_json, user_errors
 from council.context import Context
-from council.feeds.publish import PublishReport, public_snapshots, publish_feeds, write_feed_file
+from council.feeds.publish import PublishReport, public_snapshots, publish_feeds, write_static_feeds
 from council.feeds.tokens import create_token, feed_url, list_tokens, revoke_token
-from council.web import create_app, redact_tokens_in_access_log
+from council.web import ServerLimits, create_app, server_config
+from council.web.server import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_CONNECTIONS
 
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
@@ -33,13 +34,39 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     refresh: Annotated[float, typer.Option(help="Seconds between checks for newly published feeds.")] = 2.0,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="COUNCIL_SERVE_HEADER_TIMEOUT",
+            help="Seconds a client has to send its request line and headers (then 408 and closed).",
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    keep_alive_timeout: Annotated[
+        int,
+        typer.Option(
+            envvar="COUNCIL_SERVE_KEEP_ALIVE_TIMEOUT", help="Seconds an idle kept-alive connection stays open."
+        ),
+    ] = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    max_connections: Annotated[
+        int,
+        typer.Option(envvar="COUNCIL_SERVE_MAX_CONNECTIONS", help="Open connections at most (beyond: 503 and closed)."),
+    ] = DEFAULT_MAX_CONNECTIONS,
 ) -> None:
-    """Serve the published feeds and the subscribe page (GET /feeds/) with uvicorn."""
+    """Serve the published feeds and the subscribe page (GET /feeds/) with uvicorn, with limits for slow clients."""
+    for option, variable, value in (
+        ("--header-timeout", "COUNCIL_SERVE_HEADER_TIMEOUT", header_timeout),
+        ("--keep-alive-timeout", "COUNCIL_SERVE_KEEP_ALIVE_TIMEOUT", keep_alive_timeout),
+        ("--max-connections", "COUNCIL_SERVE_MAX_CONNECTIONS", max_connections),
+    ):
+        if value <= 0:
+            fail(f"{option} ({variable}) must be positive, not {value}")
+    limits = ServerLimits(
+        header_timeout=header_timeout, keep_alive_timeout=keep_alive_timeout, max_connections=max_connections
+    )
     with user_errors():
         ctx = cli_context()
         app = create_app(ctx.engine, config=ctx.settings.feeds, refresh_seconds=refresh)
-    redact_tokens_in_access_log()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    uvicorn.Server(server_config(app, host=host, port=port, limits=limits)).run()
 
 
 def _publish(ctx: Context, session: Session, base_url: str | None) -> PublishReport:
@@ -49,6 +76,7 @@ def _publish(ctx: Context, session: Session, base_url: str | None) -> PublishRep
         now=ctx.clock.now,
         config=ctx.settings.feeds,
         feeds_dir=ctx.settings.feeds_dir,
+        wall_clock=ctx.clock.real,
         base_url=base_url,
     )
 
@@ -76,14 +104,18 @@ def build(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the public feeds to (DIR/council.ics …).")],
     base_url: BaseUrlOption = None,
 ) -> None:
-    """Publish, then write the public feeds as static files for any web server (dated by their last change)."""
+    """Publish, then write the public feeds as static files for any web server (dated by their last change, 0644
+    under the usual umask); files this command wrote for feeds that are no longer public are removed."""
     ctx = cli_context()
     with user_errors(), ctx.transaction() as session:
         report = _publish(ctx, session, base_url)
-        written = [write_feed_file(out, s.name, s.body, s.changed_at) for s in public_snapshots(session)]
+        known = {feed.name for feed in report.feeds} | set(report.removed)
+        static = write_static_feeds(out, public_snapshots(session), known_feeds=known)
     _print_report(report)
-    for path in written:
+    for path in static.written:
         typer.echo(f"wrote {path}")
+    for path in static.removed:
+        typer.echo(f"removed {path} (no longer public)")
 
 
 @token_app.command("create")

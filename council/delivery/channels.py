@@ -1,5 +1,9 @@
 """Ways a message leaves: the `outbox` folder (the embedded default) and `smtp`.
 
+A channel writes or sends exactly the bytes `verified_bytes` returns: the message serialised, read back and checked
+header by header (no header added or lost, To = the envelope recipient), so no name or title can add a header or a
+line on the way out.
+
 A channel's `send` either returns (delivered, or already there) or raises one of three errors, which decide what the
 service does next:
 
@@ -36,6 +40,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Protocol, TypeVar
 
+from council.delivery.message import UnsafeMessageError, serialise_verified
 from council.errors import InputError
 from council.files import write_atomically
 from models.enums import Channel
@@ -72,6 +77,15 @@ class OutboundMail:
     outbox_path: PurePosixPath
 
 
+def verified_bytes(mail: OutboundMail) -> bytes:
+    """The exact bytes a channel writes or sends: serialised, read back and compared header by header with what was
+    built (see council.delivery.message). A message that fails is this recipient's permanent failure."""
+    try:
+        return serialise_verified(mail.message, to=mail.envelope_to)
+    except UnsafeMessageError as error:
+        raise PermanentDeliveryError(f"not sent, the message failed its header check: {error}") from None
+
+
 class Transport(Protocol):
     channel: Channel
 
@@ -101,7 +115,7 @@ class OutboxChannel:
         target = self.path_of(mail)
         if target.exists():
             return False
-        write_atomically(target, mail.message.as_bytes())
+        write_atomically(target, verified_bytes(mail))
         return True
 
     def close(self) -> None:
@@ -230,9 +244,10 @@ class SmtpChannel:
         self._client: smtplib.SMTP | None = None
 
     def send(self, mail: OutboundMail) -> bool:
+        data = verified_bytes(mail)  # before connecting: an unsafe message never reaches the relay
         client = self._connection()
         try:
-            client.send_message(mail.message, from_addr=mail.envelope_from, to_addrs=[mail.envelope_to])
+            client.sendmail(mail.envelope_from, [mail.envelope_to], data)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()), (450, b"recipient refused"))
             raise classify_reply(code, reply) from None

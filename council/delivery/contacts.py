@@ -9,6 +9,8 @@ The source document has no addresses, and they are not reference data: the secre
 - An empty cell leaves the stored value as it is (so a file with only addresses does not wipe the roster's titles).
 - Lines starting with `#` are comments. UTF-8 (with or without BOM) or Shift_JIS/cp932 as Excel saves it.
 - The whole file is checked before anything is written; any problem raises InputError with file, row and field.
+- Titles and names end up in mail headers: control characters (line breaks, tabs, bidi overrides) and the MIME
+  encoded-word introducer ``=?`` are refused there, not repaired (see council.delivery.message).
 
 `demo_contacts_file()` is a DEMO file (fictitious addresses under the reserved example.jp domain) for the embedded
 mode and the simulation — never real contacts.
@@ -27,6 +29,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from council.audit import record_change
+from council.delivery.message import ENCODED_WORD_START, header_text_problem
 from council.delivery.recipients import known_roles
 from council.errors import InputError
 from council.resources import data_dir
@@ -35,6 +38,7 @@ from models import Contact, Organization
 CSV_COLUMNS = ("org_code", "role", "title", "person_name", "email", "phone")
 REQUIRED_COLUMNS = ("org_code", "role")
 _LIMITS = {"title": 100, "person_name": 100, "email": 254, "phone": 40}
+_HEADER_COLUMNS = frozenset({"title", "person_name"})  # what becomes a display name in mail headers
 
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -58,6 +62,8 @@ def email_problem(address: str) -> str | None:
     (internationalised domains in their xn-- form)."""
     if not address.isascii():
         return f"{address!r} has non-ASCII characters (write an internationalised domain in its xn-- form)"
+    if ENCODED_WORD_START in address:
+        return f"{address!r} contains {ENCODED_WORD_START!r}, the start of a MIME encoded-word"
     if address.count("@") != 1:
         return f"{address!r} is not an e-mail address (needs exactly one @)"
     local, domain = address.split("@")
@@ -154,6 +160,10 @@ def read_contacts_csv(path: Path, *, roles: frozenset[str]) -> list[ContactRow]:
                 continue
             if any(unicodedata.category(char) == "Cc" for char in value):
                 raise InputError("contains a control character", file=name, row=line, field=column)
+            if column in _HEADER_COLUMNS:
+                problem = header_text_problem(value)
+                if problem:
+                    raise InputError(problem, file=name, row=line, field=column)
             if column == "email":
                 value = normalize_email(value)
                 problem = email_problem(value)

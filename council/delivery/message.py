@@ -1,9 +1,20 @@
 """The one place that builds mail: RFC 5322 messages with Japanese subjects, bodies and attachment names.
 
-Every text that reaches a header (document titles, display names, file names) goes through `header_text` first:
-control characters — CR and LF above all — become spaces, so a title like ``"会議\\r\\nBcc: x@example.com"`` stays one
-Subject line and can never add a header. The standard library would refuse such a value anyway (policy SMTP raises
-on CR/LF); sanitising first means a hostile title is delivered harmlessly instead of failing the whole batch.
+No input can add a header or a line. Three layers, because one was once not enough:
+
+1. Imports refuse what has no business in a name or title (`header_text_problem`, used by the contacts import and
+   the reference loader): control characters (CR, LF, tab, the Unicode line separators, bidi overrides) and the
+   encoded-word introducer ``=?``.
+2. Every text that reaches a header (document titles, display names, file names) goes through `header_text`:
+   controls become spaces and ``=?`` is broken up into ``= ?``. That second rule matters: CPython's header parser
+   decodes RFC 2047 encoded-words in any value it is given and its folder writes the decoded text back, so the ASCII
+   title ``=?us-ascii?q?a=0D=0ABcc:_x@y.example?=`` used to leave delivery as a real ``Bcc:`` line. Display names
+   are set as `email.headerregistry.Address` objects (never pasted into a string) and written out by our policy
+   as whole UTF-8 encoded-words, because CPython's folder drops the quotes of a long quoted name.
+3. `serialise_verified` turns the message into the bytes that are written or sent, parses them back and compares
+   every header of every MIME part — names, order and decoded values — with what was built, and the To address
+   with the envelope recipient; any difference raises `UnsafeMessageError` and nothing leaves. The channels send
+   exactly the verified bytes.
 
 | variable | default | meaning |
 |---|---|---|
@@ -21,9 +32,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import errors as email_errors
+from email import policy as email_policy
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import format_datetime
 
@@ -42,15 +56,35 @@ _KNOWN_TYPES = {
     ".csv": "text/csv",
 }
 
-# C0/C1 controls, DEL, and the Unicode line/paragraph separators that some clients treat as line breaks.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# C0/C1 controls, DEL, the Unicode line/paragraph separators that some clients treat as line breaks, and the
+# bidirectional overrides and isolates that make a name read as something else.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _SPACES = re.compile(r"\s+")
+ENCODED_WORD_START = "=?"  # how every RFC 2047 encoded-word begins
+
+
+class UnsafeMessageError(ValueError):
+    """A built message would not arrive as built (a header added, lost or changed on the wire): never sent."""
+
+
+def header_text_problem(text: str) -> str | None:
+    """Why `text` cannot be a name or title that ends up in a mail header, or None. For imports: refuse, don't fix."""
+    if _CONTROL.search(text):
+        return "contains a control character (line break, tab, bidi override …)"
+    if ENCODED_WORD_START in text:
+        return (
+            f"contains {ENCODED_WORD_START!r}, the start of a MIME encoded-word: write the text itself, "
+            "not its mail encoding"
+        )
+    return None
 
 
 def header_text(text: str, *, limit: int = 300) -> str:
-    """`text` made safe for one header value: NFC, controls (CR, LF, TAB …) turned into single spaces, trimmed."""
+    """`text` made safe for one header value: NFC, controls (CR, LF, TAB …) turned into single spaces, trimmed,
+    and encoded-word syntax broken up (``=?`` becomes ``= ?``) so that no parser decodes it into something else."""
     flat = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
-    return _SPACES.sub(" ", flat).strip()[:limit]
+    flat = _SPACES.sub(" ", flat).strip()[:limit]
+    return flat.replace(ENCODED_WORD_START, "= ?")
 
 
 def attachment_filename(name: str) -> str:
@@ -96,7 +130,7 @@ class Attachment:
 def mailbox(address: str, display_name: str | None = None) -> Address:
     """An Address with a sanitised display name; raises ValueError for an address that is not `local@domain`."""
     address = address.strip()
-    if not address.isascii() or _CONTROL.search(address) or address.count("@") != 1:
+    if not address.isascii() or _CONTROL.search(address) or address.count("@") != 1 or ENCODED_WORD_START in address:
         raise ValueError(f"not a usable e-mail address: {address!r}")
     local, _, domain = address.partition("@")
     if not local or "." not in domain or " " in address:
@@ -110,25 +144,67 @@ def message_id_for(delivery_id: int, content_hash: str, domain: str) -> str:
     return f"<council.delivery-{delivery_id}.{content_hash[:12]}@{header_text(domain, limit=100)}>"
 
 
-class _SubjectEncodingPolicy(EmailPolicy):
-    """policy.SMTP, except that a non-ASCII Subject is written as whole UTF-8 encoded-words by email.header.Header.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 ]+")
+_ADDRESS_HEADERS = frozenset({"from", "to"})
+_MAX_LINE = 78
 
-    CPython's own folder can drop the space at a fold between two encoded-words (a title ending '𐀀 ¡' arrived as
-    '𐀀¡'); Header keeps every space inside the encoded text, so the subject decodes to exactly what was sent."""
+
+class _HeaderEncodingPolicy(EmailPolicy):
+    """policy.SMTP, except that we write the Subject and the From/To display names ourselves, as whole UTF-8
+    encoded-words made by email.header.Header, instead of letting CPython's folder refold them:
+
+    - the folder can drop the space at a fold between two encoded-words (a title ending '𐀀 ¡' arrived as '𐀀¡');
+    - it drops the quotes of a quoted display name when it folds it, so a long name with ``@``, ``,`` or ``:`` in it
+      came out unquoted and read back as other addresses.
+
+    Header keeps every character inside base64, so what is read back is exactly what was built."""
 
     def fold(self, name: str, value: str) -> str:
-        if name.lower() == "subject" and not str(value).isascii():
+        lowered = name.lower()
+        if lowered == "subject" and not str(value).isascii():
             encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
             return f"{name}: {encoded}{self.linesep}"
+        if lowered in _ADDRESS_HEADERS:
+            folded = self._fold_addresses(name, value)
+            if folded is not None:
+                return folded
         return str(super().fold(name, value))
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        if name.lower() == "subject" and not str(value).isascii():
+        lowered = name.lower()
+        if (lowered == "subject" and not str(value).isascii()) or (
+            lowered in _ADDRESS_HEADERS and self._fold_addresses(name, value) is not None
+        ):
             return self.fold(name, value).encode("ascii")
         return super().fold_binary(name, value)
 
+    def _fold_addresses(self, name: str, value: object) -> str | None:
+        """`Name: display <local@domain>, …` with every display name that is not plain ASCII words encoded; None
+        for what we never build (groups), which is left to the standard folder."""
+        groups = getattr(value, "groups", None)
+        if not groups or any(group.display_name is not None for group in groups):
+            return None
+        rendered: list[str] = []
+        for group in groups:
+            for address in group.addresses:
+                rendered.append(self._mailbox(name, address))
+        return f"{name}: " + f",{self.linesep} ".join(rendered) + self.linesep
 
-SMTP_POLICY = _SubjectEncodingPolicy(linesep="\r\n")
+    def _mailbox(self, name: str, address: Address) -> str:
+        spec = f"<{address.addr_spec}>"
+        display = address.display_name
+        if not display:
+            return spec
+        if _PLAIN_NAME.fullmatch(display) and len(name) + len(display) + len(spec) + 3 <= _MAX_LINE:
+            return f"{display} {spec}"
+        encoded = Header(display, "utf-8", header_name=name).encode(linesep=self.linesep)
+        last = encoded.rsplit(self.linesep, 1)[-1]
+        width = len(last) + (len(name) + 2 if self.linesep not in encoded else 0)
+        separator = " " if width + 1 + len(spec) <= _MAX_LINE else f"{self.linesep} "
+        return f"{encoded}{separator}{spec}"
+
+
+SMTP_POLICY = _HeaderEncodingPolicy(linesep="\r\n")
 
 
 def build_message(
@@ -148,7 +224,8 @@ def build_message(
     message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = header_text(subject)
+    subject_text = header_text(subject)
+    message["Subject"] = subject_text
     message["Date"] = format_datetime(date.astimezone(TOKYO))
     message["Message-ID"] = header_text(message_id, limit=200)
     message.set_content(body_text, subtype="plain", charset="utf-8", cte="base64")
@@ -162,4 +239,67 @@ def build_message(
         )
     # Set last: set_content and add_attachment move or drop every Content-* header already present.
     message["Content-Language"] = "ja"
+    _check_as_built(message, sender=sender, recipient=recipient, subject=subject_text)
     return message
+
+
+def _check_as_built(message: EmailMessage, *, sender: Address, recipient: Address, subject: str) -> None:
+    """The library parses every value it is given: make sure it kept what we meant (nothing decoded into more)."""
+    if message["Subject"] != subject:
+        raise UnsafeMessageError("the Subject header would not carry the title as given")
+    for name, address in (("From", sender), ("To", recipient)):
+        addresses = message[name].addresses
+        if len(addresses) != 1 or addresses[0] != address:
+            raise UnsafeMessageError(f"the {name} header would not carry exactly {address.addr_spec}")
+
+
+def serialise_verified(message: EmailMessage, *, to: str) -> bytes:
+    """The bytes to write or send, after reading them back: every MIME part must have the same headers in the same
+    order with the same decoded values (none with a line break), and To must name exactly the envelope recipient.
+    Raises UnsafeMessageError otherwise."""
+    data = message.as_bytes()
+    try:
+        _verify(message, BytesParser(policy=email_policy.default).parsebytes(data), to=to)
+    except UnsafeMessageError:
+        raise
+    except (ValueError, TypeError, LookupError, email_errors.MessageError) as error:  # the parser itself choked
+        raise UnsafeMessageError(f"the message does not read back: {error}") from None
+    return data
+
+
+def _verify(message: EmailMessage, parsed: EmailMessage, *, to: str) -> None:
+    built_parts, parsed_parts = list(message.walk()), list(parsed.walk())
+    if len(built_parts) != len(parsed_parts):
+        raise UnsafeMessageError(
+            f"the message reads back with {len(parsed_parts)} MIME parts instead of {len(built_parts)} "
+            "(a header ended the header block early?)"
+        )
+    for index, (built_part, parsed_part) in enumerate(zip(built_parts, parsed_parts, strict=True)):
+        _compare_headers(built_part, parsed_part, "the message" if index == 0 else f"MIME part {index}")
+    to_header = parsed["To"]
+    recipients = [address.addr_spec for address in to_header.addresses] if to_header is not None else []
+    if recipients != [to]:
+        raise UnsafeMessageError(f"the To header names {recipients} instead of {[to]}")
+
+
+def _compare_headers(built: EmailMessage, parsed: EmailMessage, where: str) -> None:
+    built_names = [name.lower() for name in built]
+    parsed_names = [name.lower() for name in parsed]
+    if built_names != parsed_names:
+        raise UnsafeMessageError(
+            f"{where}: the header set changed on the wire: built {built_names}, read back {parsed_names}"
+        )
+    for (name, built_value), (_, parsed_value) in zip(built.items(), parsed.items(), strict=True):
+        if _CONTROL.search(str(built_value)) or _CONTROL.search(str(parsed_value)):
+            raise UnsafeMessageError(f"{where}: header {name} carries a control character (a line break?)")
+        if _comparable(name, built_value) != _comparable(name, parsed_value):
+            raise UnsafeMessageError(f"{where}: header {name} reads back differently from what was built")
+
+
+def _comparable(name: str, value: object) -> object:
+    """A header's decoded value; for addresses, each address with its display name without whitespace: CPython
+    reads the fold between two encoded-words of a phrase as a space (RFC 2047 says to drop it), so a long Japanese
+    name reads back with an extra space that no other reader shows."""
+    if name.lower() in _ADDRESS_HEADERS and hasattr(value, "addresses"):
+        return [(address.addr_spec, "".join(address.display_name.split())) for address in value.addresses]
+    return str(value)

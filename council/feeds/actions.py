@@ -23,5 +23,6 @@ def publish_feeds_step(ctx: Context) -> FeedsReport:
             now=ctx.clock.now,
             config=ctx.settings.feeds,
             feeds_dir=ctx.settings.feeds_dir,
+            wall_clock=ctx.clock.real,
         )
     return FeedsReport(feeds=len(report.feeds), changed=report.changed)

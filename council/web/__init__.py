@@ -1,5 +1,6 @@
 """The HTTP app: calendar feeds and their subscribe page (`council serve`)."""
 
-from council.web.app import create_app, redact_tokens_in_access_log
+from council.web.app import create_app
+from council.web.server import ServerLimits, server_config
 
-__all__ = ["create_app", "redact_tokens_in_access_log"]
+__all__ = ["ServerLimits", "create_app", "server_config"]

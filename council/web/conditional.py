@@ -16,8 +16,13 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return any(candidate.strip().removeprefix("W/") == ours for candidate in if_none_match.split(","))
 
 
-def not_modified(headers: Mapping[str, str], *, etag: str, last_modified: datetime) -> bool:
-    """Whether a GET/HEAD with these request headers can be answered 304. `last_modified` in whole seconds."""
+def not_modified(headers: Mapping[str, str], *, etag: str, last_modified: datetime, now: datetime) -> bool:
+    """Whether a GET/HEAD with these request headers can be answered 304. `last_modified` in whole seconds and never
+    after `now`, the response's Date.
+
+    An If-Modified-Since later than `now` is ignored, as if absent (RFC 2616 §14.25 calls it invalid): it can only
+    come from a date we once served ahead of the clock, and honouring it would answer 304 to content changed since.
+    """
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
         return etag_matches(if_none_match, etag)
@@ -28,6 +33,6 @@ def not_modified(headers: Mapping[str, str], *, etag: str, last_modified: dateti
         since = parsedate_to_datetime(if_modified_since)
     except (TypeError, ValueError, IndexError):
         return False  # an unparsable date is ignored, as if absent
-    if since.tzinfo is None:
+    if since.tzinfo is None or since > now:
         return False
     return last_modified <= since
