@@ -17,6 +17,7 @@ from council.context import Context
 from council.delivery.actions import DeliverySummary, deliver
 from council.documents.drafting import (
     MEETING_DOCUMENT_KINDS,
+    SURVEY_SUBJECT,
     DocumentPlan,
     meeting_document,
     schedule_document,
@@ -142,7 +143,7 @@ def _meeting_document(
 def _survey_request(
     ctx: Context, session: Session, stationery: Stationery, council: Council, cycle: Cycle, formats: Sequence[str]
 ) -> RenderedDocument | None:
-    issued = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, "survey")
+    issued = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, SURVEY_SUBJECT)
     if issued is not None:
         return RenderedDocument(issued, files_of(session, issued, stationery, formats), False, None)
     try:

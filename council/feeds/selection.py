@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 
 from council.feeds.config import FeedConfig
 from council.feeds.ical import EventStatus, FeedEvent, FeedSpec, Organizer, build_feed
+from council.keys import SURVEY_STAGE
 from council.wareki import fiscal_year_bounds, fiscal_year_label, fiscal_year_of, wareki_date, wareki_time
 from models.enums import BODY_OF_MEETING_KIND, Body, MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 
 PUBLIC_MEETING_KINDS = frozenset({MeetingKind.council_meeting, MeetingKind.mayors_meeting, MeetingKind.roundtable})
-PUBLIC_STAGE_KEYS = frozenset({"survey"})
+PUBLIC_STAGE_KEYS = frozenset({SURVEY_STAGE})
 MEETING_CATEGORY: dict[MeetingKind, str] = {
     MeetingKind.council_meeting: "連携推進会議",
     MeetingKind.secretariat_meeting: "幹事会",

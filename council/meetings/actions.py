@@ -26,7 +26,7 @@ from council.documents.lifecycle import draft, issue, issue_now, latest_issued
 from council.documents.stationery import stationery_for
 from council.errors import InputError
 from council.feeds.actions import publish_feeds_step
-from council.keys import MINUTES_PREFIX, PREPARATION_PREFIXES, meeting_task_key
+from council.keys import MINUTES_PREFIX, NOTICE_PREFIX, PREPARATION_PREFIXES, meeting_task_key
 from council.meetings.approvals import DraftRef, decide, expire_open, latest_for, request_approval, waiting_approval
 from council.meetings.lifecycle import (
     cancel_meeting_tasks,
@@ -173,7 +173,7 @@ def complete_preparation(ctx: Context, fiscal_year: int, meeting_key: str, kinds
         done = complete_meeting_tasks(
             session, meeting, kinds, now=ctx.clock.now, actor=ctx.actor, flow_run_id=ctx.flow_run_id
         )
-        if "notice" in kinds:
+        if NOTICE_PREFIX in kinds:
             confirm_meeting(session, meeting, now=ctx.clock.now, actor=ctx.actor, flow_run_id=ctx.flow_run_id)
     return done
 

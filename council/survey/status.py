@@ -18,7 +18,7 @@ from council.survey.rules import ReminderStep, SurveyRules
 from council.survey.store import get_survey, window_for
 from models.enums import OrganizationKind
 from models.organizations import Organization
-from models.survey import ReminderSent, ResponseStatus, Survey, SurveyAnswer, SurveyRespondent
+from models.survey import ANSWERED_STATUSES, ReminderSent, ResponseStatus, Survey, SurveyAnswer, SurveyRespondent
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class RespondentStatus:
 
     @property
     def has_answered(self) -> bool:
-        return self.status in (ResponseStatus.answered, ResponseStatus.late)
+        return self.status in ANSWERED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def respondent_statuses(session: Session, survey: Survey, today: date) -> list[R
     for respondent, organization in rows:
         assert organization.id is not None
         opens_on, deadline = window_for(survey, organization.kind)
-        answered = respondent.status in (ResponseStatus.answered, ResponseStatus.late)
+        answered = respondent.status in ANSWERED_STATUSES
         statuses.append(
             RespondentStatus(
                 organization_id=organization.id,
