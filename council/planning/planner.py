@@ -108,6 +108,8 @@ def plan_year(rules: CycleRules, fiscal_year: int, calendar: BusinessCalendar, p
 
 
 ONE_DAY = timedelta(days=1)
+TASKS_BEFORE_YEAR = timedelta(days=60)  # the tick looks this far ahead of a year
+TASKS_AFTER_YEAR = timedelta(days=60)
 
 
 def _skipped(notes: list[str], opening: str = "; ", closing: str = "") -> str:
@@ -151,6 +153,7 @@ class _Planner:
                 self.meetings[key] = self.plan_meeting(self.rules.meeting(key))
             else:
                 self.tasks[key] = self.plan_task(self.rules.task(key))
+        self.check_bounds()
         return YearPlan(
             fiscal_year=self.fiscal_year,
             rules_digest=self.rules.digest,
@@ -159,6 +162,20 @@ class _Planner:
             meetings=tuple(sorted(self.meetings.values(), key=lambda meeting: (meeting.start, meeting.key))),
             tasks=tuple(sorted(self.tasks.values(), key=lambda task: (task.due, task.key))),
         )
+
+    def check_bounds(self) -> None:
+        """Every task of the year falls between TASKS_BEFORE_YEAR before its first day (a notice for an April
+        meeting goes out in March) and TASKS_AFTER_YEAR after its last (the minutes of a March meeting): anything
+        else is a mistake in the rules, refused before the plan is stored."""
+        first, last = date(self.fiscal_year, 4, 1), date(self.fiscal_year + 1, 3, 31)
+        for task in self.tasks.values():
+            if not first - TASKS_BEFORE_YEAR <= task.due <= last + TASKS_AFTER_YEAR:
+                raise PlanningError(
+                    f"FY{self.fiscal_year} task {task.key}: due {task.due.isoformat()}, outside the fiscal year "
+                    f"{first.isoformat()}..{last.isoformat()} by more than the rules allow "
+                    f"({TASKS_BEFORE_YEAR.days} days before, {TASKS_AFTER_YEAR.days} after): check its lead time",
+                    file=str(self.rules.source),
+                )
 
     # ---- anchors ------------------------------------------------------------------------------------------------
 

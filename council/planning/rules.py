@@ -7,6 +7,8 @@ The file format is documented in the file itself.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import hashlib
 import re
 import string
@@ -24,6 +26,7 @@ from models.enums import Lane, MeetingKind
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SECRETARIAT_LEAD_TIME = "secretariat_meeting"
+MAX_BUSINESS_DAYS = 120  # about half a year: any lead time or offset beyond it is a mistake, not a plan
 
 _STAGE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MEETING_KEY = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -206,6 +209,20 @@ def load_rules(path: Path) -> CycleRules:
 cycle_rules = reloading(load_rules)  # the same, read once per version of the file
 
 
+def _lead_times_named(value: Any) -> Iterator[str]:
+    """Every lead time name an anchor or a meeting task of the rules refers to."""
+    if isinstance(value, tuple | list):
+        for item in value:
+            yield from _lead_times_named(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if field.name == "lead_time" and isinstance(item, str):
+                yield item
+            else:
+                yield from _lead_times_named(item)
+
+
 class _RulesReader:
     """Walks the YAML data with its key path, so every error can say where it is."""
 
@@ -250,11 +267,13 @@ class _RulesReader:
             self.fail(key_path, f"{value!r} is not a valid {what} key ({pattern.pattern})")
         return value
 
-    def integer(self, value: Any, key_path: KeyPath, *, minimum: int) -> int:
+    def integer(self, value: Any, key_path: KeyPath, *, minimum: int, maximum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(key_path, f"expected a whole number, got {value!r}")
         if value < minimum:
             self.fail(key_path, f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            self.fail(key_path, f"must be at most {maximum}, got {value}")
         return value
 
     def boolean(self, value: Any, key_path: KeyPath) -> bool:
@@ -317,7 +336,7 @@ class _RulesReader:
             if value not in lead_times:
                 self.fail(key_path, f"{value!r} is not a lead time (defined: {', '.join(lead_times)})")
             return lead_times[value], value
-        return self.integer(value, key_path, minimum=0), None
+        return self.integer(value, key_path, minimum=0, maximum=MAX_BUSINESS_DAYS), None
 
     def anchor(self, value: Any, key_path: KeyPath, lead_times: Mapping[str, int]) -> Anchor:
         raw = self.mapping(value, key_path, required=(), optional=("stage", "task", "meeting", "at", "before", "after"))
@@ -366,6 +385,7 @@ class _RulesReader:
             top.get("meeting_tasks"), meetings, stage_tasks, stage_task_paths, lead_times
         )
         self.check_references(stages, meetings, meeting_paths, tasks, task_paths)
+        self.check_lead_times_used(lead_times, (meetings, tasks))
         order = self.dependency_order(stages, meetings, meeting_paths, tasks, task_paths)
         return CycleRules(
             source=self.document.path,
@@ -378,6 +398,15 @@ class _RulesReader:
             tasks=tasks,
             order=order,
         )
+
+    def check_lead_times_used(self, lead_times: Mapping[str, int], rules: Any) -> None:
+        """A lead time no rule uses is a typo (`notise:` for `notice:`): refused, not silently ignored."""
+        used = {SECRETARIAT_LEAD_TIME} | set(_lead_times_named(rules))
+        for name in lead_times:
+            if name not in used:
+                close = difflib.get_close_matches(name, sorted(used), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.fail(("lead_times", name), f"lead time {name!r} is not used by any rule{hint}")
 
     def read_closed_days(self, value: Any) -> ClosedDays:
         path: KeyPath = ("closed_days",)
@@ -419,7 +448,7 @@ class _RulesReader:
                 self.fail((*path, str(name)), f"{name!r} is not a valid lead time name")
             # A 幹事会 must come strictly before the meeting it prepares: zero days would allow the same day.
             minimum = 1 if name == SECRETARIAT_LEAD_TIME else 0
-            lead_times[name] = self.integer(days, (*path, name), minimum=minimum)
+            lead_times[name] = self.integer(days, (*path, name), minimum=minimum, maximum=MAX_BUSINESS_DAYS)
         return lead_times
 
     def read_stages(self, value: Any) -> tuple[StageRule, ...]:

@@ -28,6 +28,7 @@ from council.keys import (
     SURVEY_SUMMARY_TASK,
     meeting_task_key,
 )
+from council.planning.planner import TASKS_BEFORE_YEAR
 from models.enums import (
     OPEN_MEETING_STATUSES,
     OPEN_TASK_STATUSES,
@@ -40,7 +41,7 @@ from models.enums import (
 
 ONE_DAY = timedelta(days=1)
 # Preparations for the first meetings may fall due before April 1 (a notice lead time reaches back into March).
-LOOKAHEAD = timedelta(days=60)
+LOOKAHEAD = TASKS_BEFORE_YEAR
 
 
 class ActionKind(StrEnum):
