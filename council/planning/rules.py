@@ -153,6 +153,22 @@ class ClosedDays:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """A place meetings are held: 山形県庁 本庁舎 2階 講堂 (山形市松波二丁目8番1号)."""
+
+    name: str
+    building: str = ""
+    room: str = ""
+    address: str = ""
+
+    @property
+    def label(self) -> str:
+        """'山形県庁 本庁舎2階 講堂（山形市松波二丁目8番1号）' — as notices, agendas and feeds print it."""
+        place = " ".join(part for part in (self.name, f"{self.building}{self.room}") if part)
+        return f"{place}（{self.address}）" if self.address else place
+
+
+@dataclass(frozen=True)
 class CycleRules:
     """The validated content of cycle.yaml. `order` lists every item ('stage:KEY', 'meeting:KEY', 'task:KEY') after
     everything it depends on, so the planner can compute them in one pass."""
@@ -369,7 +385,7 @@ class _RulesReader:
             self.document.data,
             (),
             required=("timezone", "closed_days", "lead_times", "stages", "meetings"),
-            optional=("tasks", "meeting_tasks"),
+            optional=("tasks", "meeting_tasks", "venues"),
         )
         zone = self.text(top["timezone"], ("timezone",), max_length=64)
         try:
@@ -379,7 +395,8 @@ class _RulesReader:
         closed_days = self.read_closed_days(top["closed_days"])
         lead_times = self.read_lead_times(top["lead_times"])
         stages = self.read_stages(top["stages"])
-        meetings, meeting_paths = self.read_meetings(top["meetings"], stages, lead_times)
+        venues = self.read_venues(top.get("venues"))
+        meetings, meeting_paths = self.read_meetings(top["meetings"], stages, lead_times, venues)
         stage_tasks, stage_task_paths = self.read_tasks(top.get("tasks"), stages, meetings, lead_times)
         tasks, task_paths = self.expand_meeting_tasks(
             top.get("meeting_tasks"), meetings, stage_tasks, stage_task_paths, lead_times
@@ -472,8 +489,52 @@ class _RulesReader:
             self.fail(("stages",), "define at least one stage")
         return tuple(stages)
 
+    def read_venues(self, value: Any) -> dict[str, Venue]:
+        venues: dict[str, Venue] = {}
+        if value is None:
+            return venues
+        if not isinstance(value, dict):
+            self.fail(("venues",), "expected a mapping of venue keys to name, building, room and address")
+        for key, item in value.items():
+            path: KeyPath = ("venues", str(key))
+            venue_key = self.key(key, path, _STAGE_KEY, "venue")
+            raw = self.mapping(item, path, required=("name",), optional=("building", "room", "address"))
+            venues[venue_key] = Venue(
+                name=self.text(raw["name"], (*path, "name"), max_length=60),
+                building=self.optional_text(raw.get("building"), (*path, "building")),
+                room=self.optional_text(raw.get("room"), (*path, "room")),
+                address=self.optional_text(raw.get("address"), (*path, "address")),
+            )
+        return venues
+
+    def optional_text(self, value: Any, key_path: KeyPath) -> str:
+        return "" if value is None else self.text(value, key_path, max_length=60)
+
+    def meeting_venue(self, raw: Mapping[str, Any], path: KeyPath, venues: Mapping[str, Venue]) -> str | None:
+        """The venue as documents and feeds print it. With `venues:` defined a meeting names one by key (and may
+        give its own `room:`); without, `venue:` is the place as text."""
+        value, room = raw.get("venue"), raw.get("room")
+        if value is None:
+            if room is not None:
+                self.fail((*path, "room"), "a room needs a venue")
+            return None
+        if not venues:
+            if room is not None:
+                self.fail((*path, "room"), "a room needs a venue defined under venues:")
+            return self.text(value, (*path, "venue"))
+        if value not in venues:
+            self.fail((*path, "venue"), f"unknown venue {value!r} (defined: {', '.join(venues)})")
+        venue = venues[value]
+        if room is not None:
+            venue = dataclasses.replace(venue, room=self.text(room, (*path, "room"), max_length=60))
+        return venue.label
+
     def read_meetings(
-        self, value: Any, stages: tuple[StageRule, ...], lead_times: Mapping[str, int]
+        self,
+        value: Any,
+        stages: tuple[StageRule, ...],
+        lead_times: Mapping[str, int],
+        venues: Mapping[str, Venue],
     ) -> tuple[tuple[MeetingRule, ...], dict[str, KeyPath]]:
         meetings: list[MeetingRule] = []
         paths: dict[str, KeyPath] = {}
@@ -483,7 +544,7 @@ class _RulesReader:
                 item,
                 path,
                 required=("key", "kind", "title", "window", "weekdays", "time"),
-                optional=("number", "stage", "on_or_after", "venue", "prepares", "not_before", "not_after"),
+                optional=("number", "stage", "on_or_after", "venue", "room", "prepares", "not_before", "not_after"),
             )
             key = self.key(raw["key"], (*path, "key"), _MEETING_KEY, "meeting")
             if key in paths:
@@ -525,7 +586,7 @@ class _RulesReader:
                     weekdays=self.weekdays(raw["weekdays"], (*path, "weekdays"), allow_empty=False),
                     start=start,
                     end=end,
-                    venue=None if raw.get("venue") is None else self.text(raw["venue"], (*path, "venue")),
+                    venue=self.meeting_venue(raw, path, venues),
                     prepares=prepares,
                     not_before=self.anchors(raw.get("not_before"), (*path, "not_before"), lead_times),
                     not_after=self.anchors(raw.get("not_after"), (*path, "not_after"), lead_times),
