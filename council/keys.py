@@ -17,13 +17,15 @@ WORKING_GROUPS_REPORT_TASK = "working_groups:report"
 BUDGET_STATUS_TASK = "budgeting:status"  # 予算計上状況の確認: the secretariat records the budgeted themes
 
 # Meeting tasks are '<prefix>:<meeting key>'.
+ADVANCE_NOTICE_PREFIX = "advance_notice"  # 日程確保のお願い（予告）, for the meetings whose rules ask for one
 NOTICE_PREFIX = "notice"
 AGENDA_PREFIX = "agenda"
 MINUTES_PREFIX = "minutes"
 REPORT_PREFIX = "report"
-# The documents sent before a meeting, in the order they go out.
-PREPARATION_PREFIXES = (NOTICE_PREFIX, AGENDA_PREFIX)
-MEETING_DOCUMENT_PREFIXES = (NOTICE_PREFIX, AGENDA_PREFIX, MINUTES_PREFIX)
+# The documents sent before a meeting, in the order they go out (each a task '<prefix>:<meeting key>' the plan
+# derives for the meetings that need it).
+PREPARATION_PREFIXES = (ADVANCE_NOTICE_PREFIX, NOTICE_PREFIX, AGENDA_PREFIX)
+MEETING_DOCUMENT_PREFIXES = (*PREPARATION_PREFIXES, MINUTES_PREFIX)
 
 RESPONSE_TASK_PREFIX = "survey-response:"  # one per respondent, made by the survey kickoff
 

@@ -60,6 +60,7 @@ DELIVERY_STATUS: Mapping[DeliveryStatus, str] = {
     DeliveryStatus.undeliverable: "宛先なし",
 }
 DOCUMENT_KIND: Mapping[DocumentKind, str] = {
+    DocumentKind.advance_notice: "日程確保のお願い（予告）",
     DocumentKind.notice: "開催通知",
     DocumentKind.agenda: "次第",
     DocumentKind.survey_request: "調査依頼",

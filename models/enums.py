@@ -77,6 +77,7 @@ class TaskOrigin(StrEnum):
 
 
 class DocumentKind(StrEnum):
+    advance_notice = "advance_notice"  # 日程確保のお願い（予告）: a meeting with the mayors is set months ahead
     notice = "notice"  # 開催通知
     agenda = "agenda"  # 次第
     survey_request = "survey_request"  # 調査依頼

@@ -29,7 +29,8 @@ from council.documents.lifecycle import RenderedDocument, draft, files_of, lates
 from council.documents.register import RegisterEntry, register_entries
 from council.documents.stationery import Stationery, stationery_for
 from council.errors import InputError, NotFoundError
-from council.planning.cycles import council_and_cycle, find_meeting, meetings_of
+from council.keys import meeting_task_key
+from council.planning.cycles import council_and_cycle, find_meeting, find_task, meetings_of
 from council.reference import get_council
 from models import (
     Council,
@@ -136,6 +137,11 @@ def _meeting_document(
     held = meeting.status == MeetingStatus.held
     if meeting.status == MeetingStatus.cancelled or (kind == DocumentKind.minutes) != held:
         return None  # notices and agendas before a meeting, minutes after it; nothing for a cancelled one
+    if (
+        kind == DocumentKind.advance_notice
+        and find_task(session, cycle, meeting_task_key(kind.value, meeting.key)) is None
+    ):
+        return None  # only the meetings whose rules ask for one get a 日程確保のお願い
     plan = meeting_document(session, stationery, council, cycle, meeting, kind, now=ctx.clock.now)
     return _draft(ctx, session, stationery, cycle, plan, formats)
 

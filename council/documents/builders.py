@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from council import labels
 from council.documents.contexts import (
+    AdvanceNoticeContext,
     AgendaContext,
     AgendaItem,
     CancellationContext,
@@ -148,6 +149,25 @@ def agenda_items(facts: MeetingFacts) -> tuple[AgendaItem, ...]:
             material=item.material,
         )
         for item in facts.items
+    )
+
+
+def advance_notice_context(
+    facts: MeetingFacts, office: OfficeConfig, texts: DocumentTexts, issue: Issue
+) -> AdvanceNoticeContext:
+    """日程確保のお願い（予告）: the date and place as planned, the 開催通知 to follow."""
+    words = texts.letters
+    return AdvanceNoticeContext(
+        issue=issue,
+        letterhead=letterhead(DocumentKind.advance_notice, facts.members, office),
+        title=words("advance_notice", "title").fill(meeting=facts.title),
+        meeting_title=facts.title,
+        body=words("advance_notice", "body").lines,
+        when=facts.when,
+        venue=facts.venue,
+        agenda=tuple(item.title for item in facts.items),
+        contact=contact_block(office),
+        file_stem=stem(facts.title, DocumentKind.advance_notice),
     )
 
 

@@ -92,6 +92,25 @@ class NoticeContext:
 
 
 @dataclass(frozen=True)
+class AdvanceNoticeContext:
+    """日程確保のお願い（予告）: the date set months ahead (a meeting with the mayors), the notice to follow."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.advance_notice
+    numbered: ClassVar[bool] = True
+
+    issue: Issue
+    letterhead: Letterhead
+    title: str
+    meeting_title: str
+    body: tuple[str, ...]
+    when: str
+    venue: str
+    agenda: tuple[str, ...]
+    contact: ContactBlock
+    file_stem: str
+
+
+@dataclass(frozen=True)
 class AgendaContext:
     """次第."""
 

@@ -29,7 +29,7 @@ from models import Council, Cycle, DocumentKind, Meeting
 
 SURVEY_SUBJECT = "survey"
 SCHEDULE_SUBJECT = "year"
-MEETING_DOCUMENT_KINDS = (DocumentKind.notice, DocumentKind.agenda, DocumentKind.minutes)
+MEETING_DOCUMENT_KINDS = (DocumentKind.advance_notice, DocumentKind.notice, DocumentKind.agenda, DocumentKind.minutes)
 STEP_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -52,7 +52,7 @@ def meeting_document(
     *,
     now: datetime,
 ) -> DocumentPlan:
-    """A meeting's 開催通知, 次第 or 議事概要, planned for its task's due day."""
+    """A meeting's 日程確保のお願い（予告）, 開催通知, 次第 or 議事概要, planned for its task's due day."""
     check_documented(meeting)
     if kind not in MEETING_DOCUMENT_KINDS:
         raise InputError(f"{kind.value} is not a meeting document", field="kind")
@@ -60,6 +60,8 @@ def meeting_document(
     office, texts, calendar = stationery.office, stationery.texts, stationery.calendar
 
     def make(issue: Issue) -> DocumentContext:
+        if kind == DocumentKind.advance_notice:
+            return builders.advance_notice_context(facts, office, texts, issue)
         if kind == DocumentKind.notice:
             return builders.notice_context(facts, office, texts, issue, calendar)
         if kind == DocumentKind.agenda:

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, Union
 
 from council.documents.contexts import (
+    AdvanceNoticeContext,
     AgendaContext,
     CancellationContext,
     DocumentContext,
@@ -25,6 +26,7 @@ from council.documents.contexts import (
 from models.enums import DocumentKind
 
 CONTEXT_TYPES: dict[DocumentKind, type[Any]] = {
+    DocumentKind.advance_notice: AdvanceNoticeContext,
     DocumentKind.notice: NoticeContext,
     DocumentKind.agenda: AgendaContext,
     DocumentKind.survey_request: SurveyRequestContext,

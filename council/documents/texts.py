@@ -22,6 +22,7 @@ TEXTS_FILE = "documents.yaml"
 
 # Each phrase of `letters:` with the placeholders it may use (a phrase that names another is refused at load time).
 LETTER_PHRASES: Mapping[str, Mapping[str, frozenset[str]]] = {
+    "advance_notice": {"title": frozenset({"meeting"}), "body": frozenset()},
     "notice": {
         "title": frozenset({"meeting"}),
         "body": frozenset(),
