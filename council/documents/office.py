@@ -18,6 +18,15 @@ from council.yamlfile import KeyPath, YamlDocument, load_yaml
 from models.enums import DocumentKind, OrganizationKind
 
 NUMBER_FIELDS = frozenset({"n", "fy"})
+# Letters that belong together are signed by one sender (configurable per family in office.yaml).
+LETTER_FAMILIES: Mapping[DocumentKind, str] = {
+    DocumentKind.advance_notice: "meetings",
+    DocumentKind.notice: "meetings",
+    DocumentKind.cancellation: "meetings",
+    DocumentKind.postponement: "meetings",
+    DocumentKind.survey_request: "survey",
+    DocumentKind.survey_reminder: "survey",
+}
 NAME_FIELDS = frozenset({"prefecture", "department", "section"})
 
 
@@ -35,7 +44,7 @@ class OfficeConfig:
     prefecture: str
     department: str
     section: str
-    senders: Mapping[str, str]  # DocumentKind value or 'default' → the signer, placeholders filled in
+    senders: Mapping[str, str]  # letter family ('meetings', 'survey') or 'default' → the signer, filled in
     seal_note: str
     number_format: str
     contact: ContactInfo
@@ -46,7 +55,10 @@ class OfficeConfig:
     attendance_reply_business_days: int
 
     def sender_for(self, kind: DocumentKind) -> str:
-        return self.senders.get(kind.value) or self.senders["default"]
+        """Who signs a letter of `kind`: its family's sender (every letter of a family signs with one voice: the
+        調査依頼 and its 督促 alike), else the default."""
+        family = LETTER_FAMILIES.get(kind)
+        return (self.senders.get(family) if family else None) or self.senders["default"]
 
     def group_label(self, kind: OrganizationKind, role: str, *, complete: bool = True) -> str | None:
         """How several members of `kind` with `role` are addressed together — all of them (各市町村…) or only some
@@ -78,11 +90,12 @@ def load_office(path: Path) -> OfficeConfig:
     senders_data = data.get("senders")
     if not isinstance(senders_data, dict) or "default" not in senders_data:
         raise document.error(("senders",), "needs at least a 'default' sender")
-    valid_keys = {"default", *(kind.value for kind in DocumentKind)}
+    valid_keys = {"default", *LETTER_FAMILIES.values()}
     senders: dict[str, str] = {}
     for key in senders_data:
         if key not in valid_keys:
-            raise document.error(("senders", key), f"{key!r} is not 'default' or a document kind")
+            families = ", ".join(sorted(set(LETTER_FAMILIES.values())))
+            raise document.error(("senders", key), f"{key!r} is not 'default' or a letter family ({families})")
         senders[str(key)] = _fill(document, ("senders", key), names)
     number_format = _text(document, ("number_format",))
     _check_fields(document, ("number_format",), number_format, NUMBER_FIELDS, required="n")
