@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from council.survey.store import Audience
 from models.enums import (
     DecisionOutcome,
     DeliveryStatus,
@@ -46,6 +47,10 @@ RESPONSE_STATUS: Mapping[ResponseStatus, str] = {
     ResponseStatus.sent: "未回答",
     ResponseStatus.answered: "回答済",
     ResponseStatus.late: "期限後回答",
+}
+AUDIENCE_LABELS: Mapping[Audience, str] = {
+    Audience.municipalities: "市町村",
+    Audience.departments: "県庁内各部局等・各総合支庁",
 }
 MEETING_STATUS: Mapping[MeetingStatus, str] = {
     MeetingStatus.planned: "予定",

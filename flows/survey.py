@@ -11,6 +11,7 @@ from datetime import date
 from prefect import flow
 
 from council.context import Context
+from council.labels import AUDIENCE_LABELS
 from council.survey.actions import (
     CloseReport,
     IntakeReport,
@@ -49,38 +50,44 @@ def update_progress_artifact(ctx: Context, fiscal_year: int) -> tuple[int, int]:
 
 @flow(name="survey-kickoff")
 def survey_kickoff(fiscal_year: int, as_of: date | None = None, publish: bool = True) -> KickoffReport:
-    """The secretariat's trigger: open the survey, issue the request letter with the forms, deliver them, create a
-    response task per organisation, update the feeds, and show it all as artifacts."""
+    """The secretariat's trigger: open the survey (a response task per organisation), issue and deliver the 調査依頼
+    with the forms to every audience whose window has opened (the tick runs it again on the day the departments'
+    window opens), update the feeds, and show it all as artifacts."""
     ctx = flow_context(as_of)
     report = kickoff_survey(ctx, fiscal_year)
     if publish:
         publish_feeds_task(ctx)
     label = fiscal_year_label(fiscal_year)
-    opened, delivery = report.opened, report.delivery
+    opened = report.opened
+    letters = "".join(
+        f"- 調査依頼（{AUDIENCE_LABELS[batch.audience]}）：文書 {batch.document_id}、回答票 {batch.forms} 件、"
+        f"送信 {batch.delivery.sent} 件、送信済 {batch.delivery.already_sent} 件、"
+        f"宛先なし {batch.delivery.undeliverable} 件、未送付 {batch.delivery.not_delivered} 件\n"
+        for batch in report.requests
+    )
     publish_markdown(
         artifact_key("survey", fiscal_year, "kickoff"),
-        f"# {label} 連携課題・ニーズ調査の開始\n\n"
+        f"# {label} 連携課題・ニーズ調査\n\n"
         f"- 調査対象：{opened.respondents} 団体（回答タスク 新規 {opened.tasks_created} 件）\n"
         f"- 回答期間（市町村）：{opened.municipal_window}\n"
-        f"- 回答期間（県庁内各部局等・各総合支庁）：{opened.department_window}\n"
-        f"- 調査依頼：文書 {report.request_document_id}、回答票 {report.forms} 件\n"
-        f"- 送付：送信 {delivery.sent} 件、送信済 {delivery.already_sent} 件、宛先なし {delivery.undeliverable} 件、"
-        f"未送付 {delivery.not_delivered} 件\n",
-        description=f"{label} 調査開始の概要",
+        f"- 回答期間（県庁内各部局等・各総合支庁）：{opened.department_window}\n" + letters,
+        description=f"{label} 調査の開始と調査依頼",
     )
-    publish_table(
-        artifact_key("survey", fiscal_year, "recipients"),
-        [
-            {
-                "宛先": line.recipient,
-                "団体コード": line.organization_code,
-                "メール": line.email or "",
-                "状態": line.outcome,
-            }
-            for line in delivery.lines
-        ],
-        description=f"{label} 調査依頼の送付先と送付状況",
-    )
+    if report.requests:
+        publish_table(
+            artifact_key("survey", fiscal_year, "recipients"),
+            [
+                {
+                    "宛先": line.recipient,
+                    "団体コード": line.organization_code,
+                    "メール": line.email or "",
+                    "状態": line.outcome,
+                }
+                for batch in report.requests
+                for line in batch.delivery.lines
+            ],
+            description=f"{label} 調査依頼の送付先と送付状況",
+        )
     update_progress_artifact(ctx, fiscal_year)
     return report
 

@@ -34,7 +34,7 @@ def performer(approval: bool | None) -> Performer:
         year, day = action.fiscal_year, ctx.clock.today
         if action.kind in BOOKKEEPING:
             return ctx.step(action.label, bookkeeping_step, ctx, action)
-        if action.kind == ActionKind.kickoff_survey:
+        if action.kind in (ActionKind.kickoff_survey, ActionKind.send_requests):
             return survey_kickoff(year, as_of=day, publish=False)
         if action.kind == ActionKind.collect_answers:
             return survey_intake(year, as_of=day)

@@ -21,6 +21,7 @@ from council.cli.survey import survey_app
 from council.clock import now_utc
 from council.config import get_settings, reset_settings
 from council.errors import InputError
+from council.labels import AUDIENCE_LABELS
 from council.status import MeetingLine, YearStatus, payload, year_status
 from council.wareki import fiscal_year_label, fiscal_year_of, wareki_date
 from models.db import engine_for, session_scope, upgrade_to_head
@@ -51,14 +52,17 @@ def kickoff(
     settings = get_settings()
     with local_prefect(settings.home, quiet=True):
         report = survey_kickoff(fy, as_of=day)
-    delivery = report.delivery
-    typer.echo(
-        f"{fiscal_year_label(fy)} 調査開始: 対象 {report.opened.respondents} 団体、"
-        f"依頼文書 {report.request_document_id}、"
-        f"送信 {delivery.sent} 件（送信済 {delivery.already_sent} 件、宛先なし {delivery.undeliverable} 件、"
-        f"未送付 {delivery.not_delivered} 件）"
-    )
-    if not report.completed:
+    typer.echo(f"{fiscal_year_label(fy)} 調査: 対象 {report.opened.respondents} 団体")
+    for batch in report.requests:
+        delivery = batch.delivery
+        typer.echo(
+            f"  調査依頼（{AUDIENCE_LABELS[batch.audience]}）文書 {batch.document_id}: 送信 {delivery.sent} 件"
+            f"（送信済 {delivery.already_sent} 件、宛先なし {delivery.undeliverable} 件、"
+            f"未送付 {delivery.not_delivered} 件）"
+        )
+    if not report.requests:
+        typer.echo("  送付すべき調査依頼はありません（送付済み、または回答期間の開始前）")
+    if report.not_delivered:
         typer.echo("some recipients do not have the request yet: see `council deliveries` and run it again", err=True)
         raise typer.Exit(code=1)
 

@@ -17,9 +17,9 @@ from council.context import Context
 from council.delivery.actions import DeliverySummary, deliver
 from council.documents.drafting import (
     MEETING_DOCUMENT_KINDS,
-    SURVEY_SUBJECT,
     DocumentPlan,
     meeting_document,
+    request_subject,
     schedule_document,
     survey_request_document,
 )
@@ -32,6 +32,7 @@ from council.errors import InputError, NotFoundError
 from council.keys import meeting_task_key
 from council.planning.cycles import council_and_cycle, find_meeting, find_task, meetings_of
 from council.reference import get_council
+from council.survey.store import Audience
 from models import (
     Council,
     Cycle,
@@ -90,9 +91,10 @@ def render_documents(
                     results.append(rendered)
         if meeting_key is None:
             if wanted is None or DocumentKind.survey_request in wanted:
-                rendered = _survey_request(ctx, session, stationery, council, cycle, chosen)
-                if rendered is not None:
-                    results.append(rendered)
+                for audience in Audience:
+                    rendered = _survey_request(ctx, session, stationery, council, cycle, audience, chosen)
+                    if rendered is not None:
+                        results.append(rendered)
             if wanted is None or DocumentKind.annual_schedule in wanted:
                 planned = stationery.calendar.next_business_day(ctx.clock.today)
                 plan = schedule_document(session, stationery, council, cycle, planned_issue_on=planned)
@@ -147,13 +149,19 @@ def _meeting_document(
 
 
 def _survey_request(
-    ctx: Context, session: Session, stationery: Stationery, council: Council, cycle: Cycle, formats: Sequence[str]
+    ctx: Context,
+    session: Session,
+    stationery: Stationery,
+    council: Council,
+    cycle: Cycle,
+    audience: Audience,
+    formats: Sequence[str],
 ) -> RenderedDocument | None:
-    issued = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, SURVEY_SUBJECT)
+    issued = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience))
     if issued is not None:
         return RenderedDocument(issued, files_of(session, issued, stationery, formats), False, None)
     try:
-        plan = survey_request_document(session, stationery, council, cycle)
+        plan = survey_request_document(session, stationery, council, cycle, audience)
         return _draft(ctx, session, stationery, cycle, plan, formats)
     except InputError:  # no survey window planned: nothing to draft yet
         return None
@@ -223,7 +231,8 @@ def _current_plan(
         meeting = find_meeting(session, cycle, document.subject)
         return meeting_document(session, stationery, council, cycle, meeting, document.kind, now=ctx.clock.now)
     if document.kind == DocumentKind.survey_request:
-        return survey_request_document(session, stationery, council, cycle)
+        audience = next(audience for audience in Audience if request_subject(audience) == document.subject)
+        return survey_request_document(session, stationery, council, cycle, audience)
     if document.kind == DocumentKind.annual_schedule:
         return schedule_document(session, stationery, council, cycle, planned_issue_on=ctx.clock.today)
     raise InputError(

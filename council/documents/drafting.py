@@ -22,8 +22,9 @@ from council.documents.facts import (
 from council.documents.lifecycle import ContextFactory, latest_issued, reference_of
 from council.documents.stationery import Stationery
 from council.errors import InputError
-from council.keys import SURVEY_OPEN_TASK, meeting_task_key
+from council.keys import meeting_task_key
 from council.planning.cycles import find_task
+from council.survey.store import Audience
 from council.survey.tally import SurveyTally
 from models import Council, Cycle, DocumentKind, Meeting
 
@@ -106,15 +107,23 @@ def meeting_change_document(
     return DocumentPlan(meeting.key, make, None)
 
 
-def survey_request_document(session: Session, stationery: Stationery, council: Council, cycle: Cycle) -> DocumentPlan:
-    """The 調査依頼 to every council member, with the survey's windows, planned for the survey:open day."""
-    survey = survey_facts(session, council, cycle)
+def request_subject(audience: Audience) -> str:
+    """'survey' for the municipalities' 調査依頼 (the survey's first letter), 'survey-departments' for theirs."""
+    return SURVEY_SUBJECT if audience is Audience.municipalities else f"{SURVEY_SUBJECT}-{audience.value}"
+
+
+def survey_request_document(
+    session: Session, stationery: Stationery, council: Council, cycle: Cycle, audience: Audience
+) -> DocumentPlan:
+    """The 調査依頼 to one audience — the municipalities, or the departments and regional offices — with its own
+    window, planned for the day that window opens."""
+    survey = survey_facts(session, council, cycle, audience=audience)
 
     def make(issue: Issue) -> DocumentContext:
         return builders.survey_request_context(survey, stationery.texts, stationery.office, issue)
 
-    task = find_task(session, cycle, SURVEY_OPEN_TASK)
-    return DocumentPlan(SURVEY_SUBJECT, make, task.due_date if task is not None else None)
+    window = survey.municipal or survey.department
+    return DocumentPlan(request_subject(audience), make, window.opens_on if window is not None else None)
 
 
 def reminder_document(
@@ -124,6 +133,7 @@ def reminder_document(
     cycle: Cycle,
     *,
     organization_ids: Sequence[int],
+    audience: Audience,
     step: str,
     deadline: date,
     new_deadline: date | None,
@@ -135,7 +145,7 @@ def reminder_document(
     if not organization_ids:
         raise InputError("a reminder needs at least one respondent", field="respondents")
     survey = survey_facts(session, council, cycle, organization_ids=organization_ids)
-    request = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, SURVEY_SUBJECT)
+    request = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience))
     reference = reference_of(session, request, stationery) if request is not None else "先に文書"
 
     def make(issue: Issue) -> DocumentContext:
@@ -150,7 +160,8 @@ def reminder_document(
             request_reference=reference,
         )
 
-    return DocumentPlan(f"survey-reminder-{step}-{deadline:%Y%m%d}", make, None)
+    suffix = "" if audience is Audience.municipalities else f"-{audience.value}"
+    return DocumentPlan(f"survey-reminder-{step}-{deadline:%Y%m%d}{suffix}", make, None)
 
 
 def summary_document(

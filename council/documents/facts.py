@@ -7,7 +7,7 @@ decisions as recorded with it: nothing here looks at "today's" theme states for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -19,6 +19,8 @@ from council.documents.texts import DocumentTexts, ItemSpec
 from council.errors import InputError
 from council.keys import AGENDA_PREFIX, SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_STAGE, meeting_task_key
 from council.planning.cycles import find_task
+from council.delivery.recipients import PRIMARY_ROLES
+from council.survey.store import Audience
 from council.themes.history import ThemeSnapshot, lead_names, themes_as_of
 from council.themes.lifecycle import ThemeSelection, meeting_move, selects
 from council.wareki import fiscal_year_label, wareki_date
@@ -39,6 +41,7 @@ from models import (
     OrganizationKind,
     Stage,
     Survey,
+    SurveyRespondent,
     Theme,
     ThemeStatus,
 )
@@ -165,9 +168,14 @@ def check_documented(meeting: Meeting) -> None:
 
 
 def load_members(
-    session: Session, council_id: int, body: Body, *, organization_ids: Sequence[int] | None = None
+    session: Session,
+    council_id: int,
+    body: Body,
+    *,
+    organization_ids: Sequence[int] | None = None,
+    roles: Mapping[OrganizationKind, str] | None = None,
 ) -> Members:
-    """The active members of `body` (only those of `organization_ids` when given) in letter order —
+    """The active members of `body` (only those of `organization_ids`, in `roles`, when given) in letter order —
     municipalities, departments, regional offices, the secretariat — with the size of each group in the body."""
     query = (
         select(Contact, Organization)
@@ -192,7 +200,11 @@ def load_members(
     for _, member in everyone:
         sizes[(member.kind, member.role)] = sizes.get((member.kind, member.role), 0) + 1
     wanted = set(organization_ids) if organization_ids is not None else None
-    addressed = [member for organization_id, member in everyone if wanted is None or organization_id in wanted]
+    addressed = [
+        member
+        for organization_id, member in everyone
+        if (wanted is None or organization_id in wanted) and (roles is None or roles.get(member.kind) == member.role)
+    ]
     addressed.sort(key=lambda member: (KIND_ORDER[member.kind], member.sort_order, member.organization, member.role))
     return Members(addressed=tuple(addressed), group_sizes=sizes)
 
@@ -305,10 +317,16 @@ def recorded_decisions(session: Session, meeting: Meeting) -> tuple[DecisionFact
 
 
 def survey_facts(
-    session: Session, council: Council, cycle: Cycle, *, organization_ids: Sequence[int] | None = None
+    session: Session,
+    council: Council,
+    cycle: Cycle,
+    *,
+    organization_ids: Sequence[int] | None = None,
+    audience: Audience | None = None,
 ) -> SurveyFacts:
     """The survey's windows — from the Survey row once it is open, else from the plan (the survey:open and
-    survey:deadline tasks, or the `survey` stage) — and the members it is addressed to."""
+    survey:deadline tasks, or the `survey` stage) — and the members it is addressed to: `organization_ids`, or the
+    respondents of `audience` (its window only), or the whole council."""
     assert council.id is not None
     survey = session.exec(
         select(Survey).where(Survey.council_id == council.id, Survey.fiscal_year == cycle.fiscal_year)
@@ -325,12 +343,35 @@ def survey_facts(
             municipal = department = Window(opens.due_date, closes.due_date)
         elif stage is not None:
             municipal = department = Window(stage.start_date, stage.end_date)
+    if audience is not None:
+        if organization_ids is None:
+            organization_ids = audience_members(session, survey, audience)
+        municipal, department = (municipal, None) if audience is Audience.municipalities else (None, department)
     return SurveyFacts(
         fiscal_year=cycle.fiscal_year,
         municipal=municipal,
         department=department,
-        members=load_members(session, council.id, Body.council, organization_ids=organization_ids),
+        members=load_members(
+            session,
+            council.id,
+            Body.council,
+            organization_ids=organization_ids,
+            roles=PRIMARY_ROLES if organization_ids is not None else None,
+        ),
     )
+
+
+def audience_members(session: Session, survey: Survey | None, audience: Audience) -> list[int]:
+    """The organisations a letter to `audience` goes to: the survey's respondents of that kind (or, before the survey
+    is open, every active organisation of that kind)."""
+    query = select(Organization.id).where(col(Organization.kind).in_(list(audience.kinds)))
+    if survey is not None:
+        query = query.join(SurveyRespondent, col(SurveyRespondent.organization_id) == col(Organization.id)).where(
+            SurveyRespondent.survey_id == survey.id
+        )
+    else:
+        query = query.where(col(Organization.active).is_(True))
+    return [organization_id for organization_id in session.exec(query).all() if organization_id is not None]
 
 
 def schedule_facts(session: Session, council: Council, cycle: Cycle) -> ScheduleFacts:

@@ -21,26 +21,27 @@ from sqlmodel import Session
 from council.context import Context
 from council.delivery.actions import DeliverySummary, deliver
 from council.delivery.service import PERSONAL_DIR
-from council.documents.drafting import reminder_document, summary_document, survey_request_document
+from council.documents.drafting import reminder_document, request_subject, summary_document, survey_request_document
+from council.documents.facts import audience_members
 from council.documents.files import FORMATS
-from council.documents.lifecycle import issue_now
+from council.documents.lifecycle import issue_now, latest_issued
 from council.documents.stationery import stationery_for
 from council.errors import InputError
 from council.keys import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_SUMMARY_TASK
-from council.planning.cycles import council_and_cycle, require_cycle
+from council.planning.cycles import council_and_cycle, find_task, require_cycle
 from council.survey.inbox import process_inbox
 from council.survey.intake import ImportReport, IntakeSetup, import_files
 from council.survey.response_tasks import cancel_unanswered, complete_answered, ensure_response_tasks
 from council.survey.rules import SurveyRules, survey_rules_at
 from council.survey.service import build_forms, close_survey_record, mark_sent, open_survey, survey_tally
 from council.survey.status import ReminderDue, due_reminders, record_reminders, survey_status
-from council.survey.store import get_survey
+from council.survey.store import Audience, audience_of, get_survey, opens_on
 from council.survey.tally import SurveyTally
 from council.survey.taxonomy import TAXONOMY_FILE, Taxonomy, load_taxonomy
 from council.tasks.tracking import complete_planned_task
 from council.themes.candidates import create_theme_candidates
 from council.wareki import wareki_date
-from models import Survey
+from models import DocumentKind, Survey, TaskStatus
 from models.survey import ANSWERED_STATUSES
 
 RULES_FILE = "survey.yaml"
@@ -102,13 +103,26 @@ def open_survey_step(ctx: Context, fiscal_year: int) -> OpenedSurvey:
         )
 
 
-def issue_request_step(ctx: Context, fiscal_year: int) -> tuple[int, int]:
-    """The 調査依頼 issued today (one document) and each respondent's pre-filled form beside it (delivery attaches
-    an organisation's own form to its mail only); returns (document id, forms)."""
+def requests_due_step(ctx: Context, fiscal_year: int) -> list[Audience]:
+    """The audiences whose window has opened by today and whose 調査依頼 has not been issued yet."""
+    with ctx.transaction() as session:
+        survey = _survey(ctx, session, fiscal_year)
+        cycle = require_cycle(session, ctx.settings.council_code, fiscal_year)
+        return [
+            audience
+            for audience in Audience
+            if opens_on(survey, audience) <= ctx.clock.today
+            and latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience)) is None
+        ]
+
+
+def issue_request_step(ctx: Context, fiscal_year: int, audience: Audience) -> tuple[int, int, list[int]]:
+    """The 調査依頼 of one audience issued today, and each of its respondents' pre-filled forms beside it (delivery
+    attaches an organisation's own form to its mail only); returns (document id, forms, organisations)."""
     stationery = stationery_for(ctx.settings)
     with ctx.transaction() as session:
         council, cycle = council_and_cycle(session, ctx.settings.council_code, fiscal_year)
-        plan = survey_request_document(session, stationery, council, cycle)
+        plan = survey_request_document(session, stationery, council, cycle, audience)
         rendered = issue_now(
             session,
             stationery,
@@ -120,50 +134,91 @@ def issue_request_step(ctx: Context, fiscal_year: int) -> tuple[int, int]:
             actor=ctx.actor,
             formats=FORMATS,
         )
+        survey = _survey(ctx, session, fiscal_year)
         forms_dir = ctx.settings.home / rendered.document.directory / PERSONAL_DIR
-        forms = build_forms(
-            session, _survey(ctx, session, fiscal_year), forms_dir, taxonomy=taxonomy(ctx), per_respondent=True
-        )
+        forms = build_forms(session, survey, forms_dir, taxonomy=taxonomy(ctx), per_respondent=True, audience=audience)
         assert rendered.document.id is not None
-        return rendered.document.id, len(forms)
+        return rendered.document.id, len(forms), audience_members(session, survey, audience)
 
 
-def record_requests_sent(ctx: Context, fiscal_year: int, delivered_codes: list[str], complete: bool) -> bool:
-    """Respondents whose contact has the request are 'sent'; the survey:open task is done once everyone has it
-    (or is recorded as undeliverable)."""
+def record_requests_sent(
+    ctx: Context, fiscal_year: int, audience: Audience, delivered_codes: list[str], complete: bool
+) -> bool:
+    """Respondents whose contact has the request are 'sent'; the survey:open task (the survey's start) is done once
+    every municipality has it (or is recorded as undeliverable)."""
     with ctx.transaction() as session:
         mark_sent(session, _survey(ctx, session, fiscal_year), now=ctx.clock.now, organization_codes=delivered_codes)
         cycle = require_cycle(session, ctx.settings.council_code, fiscal_year)
-        return complete and complete_planned_task(
+        if audience is not Audience.municipalities or not complete:
+            return False
+        return complete_planned_task(
             session, cycle, SURVEY_OPEN_TASK, now=ctx.clock.now, actor=ctx.actor, flow_run_id=ctx.flow_run_id
         )
+
+
+@dataclass(frozen=True)
+class RequestBatch:
+    audience: Audience
+    document_id: int
+    forms: int
+    delivery: DeliverySummary
+
+
+def send_requests(ctx: Context, fiscal_year: int) -> tuple[RequestBatch, ...]:
+    """Each audience's 調査依頼 on the day its window opens: the municipalities' at the kickoff, the departments' and
+    regional offices' when theirs opens — issued that day, with the forms, delivered, recorded."""
+    batches = []
+    for audience in ctx.step("requests-due", requests_due_step, ctx, fiscal_year):
+        document_id, forms, organizations = ctx.step(
+            "issue-survey-request", issue_request_step, ctx, fiscal_year, audience
+        )
+        delivery: DeliverySummary = ctx.step(
+            "deliver-document", deliver, ctx, document_id, organization_ids=organizations, label="調査対象"
+        )
+        ctx.step(
+            "record-requests-sent",
+            record_requests_sent,
+            ctx,
+            fiscal_year,
+            audience,
+            delivery.delivered_codes,
+            delivery.not_delivered == 0,
+        )
+        batches.append(RequestBatch(audience, document_id, forms, delivery))
+    return tuple(batches)
 
 
 @dataclass(frozen=True)
 class KickoffReport:
     fiscal_year: int
     opened: OpenedSurvey
-    request_document_id: int
-    forms: int
-    delivery: DeliverySummary
+    requests: tuple[RequestBatch, ...]  # the letters sent by this run (none when they had all gone already)
     completed: bool  # the survey:open task is done
+
+    @property
+    def sent(self) -> int:
+        return sum(batch.delivery.sent for batch in self.requests)
+
+    @property
+    def not_delivered(self) -> int:
+        return sum(batch.delivery.not_delivered for batch in self.requests)
 
 
 def kickoff_survey(ctx: Context, fiscal_year: int) -> KickoffReport:
-    """The secretariat's trigger: open the survey, issue the request letter with the forms, deliver them, and
-    create a response task per organisation. Safe to repeat: nobody gets it twice."""
+    """The secretariat's trigger: open the survey (a response task per organisation) and send the 調査依頼 of every
+    audience whose window has opened, with the forms. Run again on the day the departments' window opens, it sends
+    theirs. Safe to repeat: nobody gets a letter twice."""
     opened = ctx.step("open-survey", open_survey_step, ctx, fiscal_year)
-    document_id, forms = ctx.step("issue-survey-request", issue_request_step, ctx, fiscal_year)
-    delivery: DeliverySummary = ctx.step("deliver-document", deliver, ctx, document_id)
-    completed = ctx.step(
-        "record-requests-sent",
-        record_requests_sent,
-        ctx,
-        fiscal_year,
-        delivery.delivered_codes,
-        delivery.not_delivered == 0,
-    )
-    return KickoffReport(fiscal_year, opened, document_id, forms, delivery, completed)
+    batches = send_requests(ctx, fiscal_year)
+    completed = ctx.step("survey-started", survey_started, ctx, fiscal_year)
+    return KickoffReport(fiscal_year, opened, batches, completed)
+
+
+def survey_started(ctx: Context, fiscal_year: int) -> bool:
+    with ctx.transaction() as session:
+        cycle = require_cycle(session, ctx.settings.council_code, fiscal_year)
+        task = find_task(session, cycle, SURVEY_OPEN_TASK)
+        return task is not None and task.status == TaskStatus.done
 
 
 # ------------------------------------------------------------------------------------------------- answers
@@ -257,7 +312,8 @@ def due_reminders_step(ctx: Context, fiscal_year: int) -> list[ReminderDue]:
 
 
 def issue_reminder_step(ctx: Context, fiscal_year: int, reminders: list[ReminderDue]) -> int:
-    """One 督促 for one step and deadline, issued today, addressed to the organisations that have not answered."""
+    """One 督促 for one step, deadline and audience, issued today, to the organisations that have not answered,
+    referring to the 調査依頼 they received."""
     stationery = stationery_for(ctx.settings)
     first = reminders[0]
     with ctx.transaction() as session:
@@ -268,6 +324,7 @@ def issue_reminder_step(ctx: Context, fiscal_year: int, reminders: list[Reminder
             council,
             cycle,
             organization_ids=[reminder.organization_id for reminder in reminders],
+            audience=audience_of(first.kind),
             step=first.step,
             deadline=first.deadline,
             new_deadline=first.new_deadline,
@@ -313,14 +370,14 @@ class RemindersReport:
 
 
 def send_reminders(ctx: Context, fiscal_year: int) -> RemindersReport:
-    """Send the 督促 due today to the organisations that have not answered: per step and deadline, one letter and
-    one delivery batch, then the step is recorded (never sent twice)."""
+    """Send the 督促 due today to the organisations that have not answered: per step, deadline and audience, one
+    letter and one delivery batch, then the step is recorded (never sent twice)."""
     due: list[ReminderDue] = ctx.step("select-reminders", due_reminders_step, ctx, fiscal_year)
-    groups: dict[tuple[str, date], list[ReminderDue]] = defaultdict(list)
+    groups: dict[tuple[str, date, Audience], list[ReminderDue]] = defaultdict(list)
     for reminder in due:
-        groups[(reminder.step, reminder.deadline)].append(reminder)
+        groups[(reminder.step, reminder.deadline, audience_of(reminder.kind))].append(reminder)
     batches = []
-    for (step, deadline), reminders in sorted(groups.items()):
+    for (step, deadline, _audience), reminders in sorted(groups.items()):
         document_id = ctx.step("issue-reminder", issue_reminder_step, ctx, fiscal_year, reminders)
         delivery: DeliverySummary = ctx.step(
             "deliver-document",

@@ -14,7 +14,7 @@ from council.keys import SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_STAGE
 from council.planning.business_days import BusinessCalendar
 from council.survey.forms import FormRespondent, write_forms
 from council.survey.rules import SurveyRules, Window
-from council.survey.store import RESPONDENT_KINDS, council_id_for, find_survey, tally_inputs
+from council.survey.store import RESPONDENT_KINDS, Audience, council_id_for, find_survey, tally_inputs
 from council.survey.tally import SurveyTally, tally_answers
 from council.survey.taxonomy import Taxonomy
 from models.cycle import Cycle, Stage, Task
@@ -142,12 +142,22 @@ def mark_sent(
 
 
 def build_forms(
-    session: Session, survey: Survey, out_dir: Path, *, taxonomy: Taxonomy, per_respondent: bool = False
+    session: Session,
+    survey: Survey,
+    out_dir: Path,
+    *,
+    taxonomy: Taxonomy,
+    per_respondent: bool = False,
+    audience: Audience | None = None,
 ) -> list[Path]:
-    """One pre-filled answer form per respondent (survey-<fy>-<code>.xlsx), stamped with the survey's opening time so
-    that building again gives the same bytes. In `out_dir` itself, or with `per_respondent` in `out_dir/<code>/`
-    (the layout delivery attaches to that organisation's mail only)."""
-    respondents = [FormRespondent(code=org.code, name=org.name) for org in respondents_of(session, survey)]
+    """One pre-filled answer form per respondent (of `audience`, or all), survey-<fy>-<code>.xlsx, stamped with the
+    survey's opening time so that building again gives the same bytes. In `out_dir` itself, or with
+    `per_respondent` in `out_dir/<code>/` (the layout delivery attaches to that organisation's mail only)."""
+    respondents = [
+        FormRespondent(code=org.code, name=org.name)
+        for org in respondents_of(session, survey)
+        if audience is None or org.kind in audience.kinds
+    ]
     chosen = taxonomy
     if not per_respondent:
         return write_forms(survey.fiscal_year, respondents, chosen, out_dir, stamp=survey.opened_at)

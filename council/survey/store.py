@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -17,6 +18,25 @@ from models.organizations import Organization
 from models.survey import Survey, SurveyAnswer
 
 RESPONDENT_KINDS = (OrganizationKind.municipality, *sorted(DEPARTMENT_KINDS))
+
+
+class Audience(StrEnum):
+    """Who a survey letter is for: each receives its own 調査依頼 on the day its window opens."""
+
+    municipalities = "municipalities"  # 全市町村
+    departments = "departments"  # 県庁内各部局等・各総合支庁
+
+    @property
+    def kinds(self) -> frozenset[OrganizationKind]:
+        return frozenset({OrganizationKind.municipality}) if self is Audience.municipalities else DEPARTMENT_KINDS
+
+
+def audience_of(kind: OrganizationKind) -> Audience:
+    return Audience.municipalities if kind == OrganizationKind.municipality else Audience.departments
+
+
+def opens_on(survey: Survey, audience: Audience) -> date:
+    return survey.municipal_opens_on if audience is Audience.municipalities else survey.department_opens_on
 
 
 def council_id_for(session: Session, council_code: str) -> int:

@@ -48,6 +48,7 @@ class ActionKind(StrEnum):
     activate_cycle = "activate-cycle"
     start_stage = "start-stage"
     kickoff_survey = "kickoff-survey"
+    send_requests = "send-requests"  # an audience's 調査依頼 on the day its window opens (after the kickoff)
     collect_answers = "collect-answers"
     send_reminders = "send-reminders"
     close_survey = "close-survey"
@@ -144,6 +145,8 @@ class SurveyState:
     closes_on: date
     reminders_due: int = 0  # reminders the survey's rules select for today
     reminder_days: tuple[date, ...] = ()
+    requests_due: int = 0  # audiences whose window has opened and whose 調査依頼 has not gone out
+    opening_days: tuple[date, ...] = ()  # the days the audiences' windows open
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ def _survey_actions(state: CycleState, today: date) -> list[Action]:
     survey = state.survey
     if (survey is None or survey.is_open) and _open_due(state, SURVEY_OPEN_TASK, today):
         actions.append(Action(fiscal_year, ActionKind.kickoff_survey))
+    if survey is not None and survey.is_open and survey.requests_due and not _open_due(state, SURVEY_OPEN_TASK, today):
+        actions.append(Action(fiscal_year, ActionKind.send_requests))
     if survey is not None and state.inbox_files:
         actions.append(Action(fiscal_year, ActionKind.collect_answers))
     if survey is not None and survey.is_open:
@@ -277,6 +282,7 @@ def event_days(state: CycleState) -> list[date]:
         days.update((meeting.day, meeting.day + ONE_DAY))
     if state.survey is not None:
         days.update(state.survey.reminder_days)
+        days.update(state.survey.opening_days)
         days.update((state.survey.closes_on, state.survey.deadline + ONE_DAY))
     if state.schedule_draft_on is not None:
         days.add(state.schedule_draft_on)

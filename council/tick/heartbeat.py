@@ -100,8 +100,8 @@ def perform_directly(ctx: Context, action: Action) -> object:
     year = action.fiscal_year
     if action.kind in BOOKKEEPING:
         return ctx.step(action.label, bookkeeping_step, ctx, action)
-    if action.kind == ActionKind.kickoff_survey:
-        return kickoff_survey(ctx, year)
+    if action.kind in (ActionKind.kickoff_survey, ActionKind.send_requests):
+        return kickoff_survey(ctx, year)  # idempotent: opens what is not open, sends the letters whose day came
     if action.kind == ActionKind.collect_answers:
         return import_answers(ctx)
     if action.kind == ActionKind.send_reminders:

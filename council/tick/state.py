@@ -14,13 +14,14 @@ from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.clock import TOKYO
-from council.documents.drafting import SCHEDULE_SUBJECT
-from council.documents.lifecycle import current_draft
+from council.documents.drafting import SCHEDULE_SUBJECT, request_subject
+from council.documents.lifecycle import current_draft, latest_issued
 from council.keys import SURVEY_SUMMARY_TASK
 from council.planning.business_days import BusinessCalendar
 from council.survey.inbox import inbox_files
 from council.survey.rules import SurveyRules
 from council.survey.status import due_reminders, reminder_due_on
+from council.survey.store import Audience, opens_on
 from council.themes.carry_over import carry_over
 from council.themes.catalogue import transition
 from council.themes.lifecycle import STAGE_MOVES
@@ -78,8 +79,23 @@ def survey_state(
         closes_on = max(min(closes_on, summary.due_date), deadline + ONE_DAY)
     is_open = survey.status == SurveyStatus.open
     due = len(due_reminders(session, survey, today, calendar, rules)) if is_open else 0
+    cycle = session.exec(
+        select(Cycle).where(Cycle.council_id == survey.council_id, Cycle.fiscal_year == survey.fiscal_year)
+    ).one()
+    requests_due = sum(
+        1
+        for audience in Audience
+        if opens_on(survey, audience) <= today
+        and latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience)) is None
+    )
     return SurveyState(
-        is_open=is_open, deadline=deadline, closes_on=closes_on, reminders_due=due, reminder_days=reminder_days
+        is_open=is_open,
+        deadline=deadline,
+        closes_on=closes_on,
+        reminders_due=due,
+        reminder_days=reminder_days,
+        requests_due=requests_due,
+        opening_days=tuple(sorted({opens_on(survey, audience) for audience in Audience})),
     )
 
 
