@@ -34,7 +34,8 @@ from council.documents.printing import (
     to_png,
 )
 from council.survey.forms import FormRespondent, form_bytes, form_file_name
-from council.survey.taxonomy import load_taxonomy
+from council.resources import data_dir
+from council.survey.taxonomy import TAXONOMY_FILE, load_taxonomy
 
 FORM_RESPONDENTS = (FormRespondent("062014", "山形市"), FormRespondent("dept-kikaku", "みらい企画創造部"))
 _TAGS = re.compile(r"<[^>]+>")
@@ -56,12 +57,15 @@ def _simulate(home: Path, fiscal_year: int) -> None:
 
 
 def _current_versions(documents: Path) -> dict[str, Path]:
-    """'<kind>--<subject>' → the folder of its latest version (documents/<fy>/<kind>/<subject>/v<n>)."""
+    """'<kind>--<subject>' → the folder of its latest issued version (documents/<fy>/<kind>/<subject>/v<n>), else
+    of its draft (…/draft: the 案 as it stands)."""
     current: dict[str, Path] = {}
     for subject in sorted(path for path in documents.glob("*/*") if path.is_dir()):
         versions = sorted(subject.glob("v*"), key=lambda path: int(path.name[1:]) if path.name[1:].isdigit() else 0)
         if versions:
             current[f"{subject.parent.name}--{subject.name}"] = versions[-1]
+        elif (subject / "draft").is_dir():
+            current[f"{subject.parent.name}--{subject.name}--draft"] = subject / "draft"
     return current
 
 
@@ -96,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         units[name] = no_break_units(text)
     stamp = datetime(args.fy, 4, 1, tzinfo=UTC)
     forms = []
+    taxonomy = load_taxonomy(data_dir("reference") / TAXONOMY_FILE)
     for respondent in FORM_RESPONDENTS:
         path = out / "forms" / form_file_name(args.fy, respondent)
-        path.write_bytes(form_bytes(args.fy, respondent, load_taxonomy(), stamp=stamp))
+        path.write_bytes(form_bytes(args.fy, respondent, taxonomy, stamp=stamp))
         forms.append(path)
 
     docx = sorted((out / "files").glob("*.docx"))

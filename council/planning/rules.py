@@ -154,18 +154,16 @@ class ClosedDays:
 
 @dataclass(frozen=True)
 class Venue:
-    """A place meetings are held: 山形県庁 本庁舎 2階 講堂 (山形市松波二丁目8番1号)."""
+    """A place meetings are held: 山形県庁, 本庁舎, 2階 講堂."""
 
     name: str
     building: str = ""
     room: str = ""
-    address: str = ""
 
     @property
     def label(self) -> str:
-        """'山形県庁 本庁舎2階 講堂（山形市松波二丁目8番1号）' — as notices, agendas and feeds print it."""
-        place = " ".join(part for part in (self.name, f"{self.building}{self.room}") if part)
-        return f"{place}（{self.address}）" if self.address else place
+        """'山形県庁 本庁舎2階 講堂' — as notices, agendas, the schedule and feeds print it."""
+        return " ".join(part for part in (self.name, f"{self.building}{self.room}") if part)
 
 
 @dataclass(frozen=True)
@@ -494,16 +492,15 @@ class _RulesReader:
         if value is None:
             return venues
         if not isinstance(value, dict):
-            self.fail(("venues",), "expected a mapping of venue keys to name, building, room and address")
+            self.fail(("venues",), "expected a mapping of venue keys to name, building and room")
         for key, item in value.items():
             path: KeyPath = ("venues", str(key))
             venue_key = self.key(key, path, _STAGE_KEY, "venue")
-            raw = self.mapping(item, path, required=("name",), optional=("building", "room", "address"))
+            raw = self.mapping(item, path, required=("name",), optional=("building", "room"))
             venues[venue_key] = Venue(
                 name=self.text(raw["name"], (*path, "name"), max_length=60),
                 building=self.optional_text(raw.get("building"), (*path, "building")),
                 room=self.optional_text(raw.get("room"), (*path, "room")),
-                address=self.optional_text(raw.get("address"), (*path, "address")),
             )
         return venues
 
