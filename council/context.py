@@ -13,6 +13,7 @@ flow doing the same action leave the same rows.
 
 from __future__ import annotations
 
+import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,11 +21,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from council.clock import TOKYO
 from council.config import Settings
 from council.delivery.channels import Transport
+from council.errors import TransientError
 from models.db import session_scope
 
 _Result = TypeVar("_Result")
@@ -61,9 +64,29 @@ class StepRunner(Protocol):
     def __call__(self, name: str, function: Callable[..., _Result], /, *args: Any, **kwargs: Any) -> _Result: ...
 
 
+CONFLICT_ATTEMPTS = 5
+
+
 def run_directly(name: str, function: Callable[..., _Result], /, *args: Any, **kwargs: Any) -> _Result:
-    """The CLI's and the web console's runner: just call it."""
-    return function(*args, **kwargs)
+    """The CLI's and the web console's runner: call the step, and call it again when a concurrent writer won a race
+    (a unique key taken first, a lock): steps are idempotent, so the second call finds what the other one wrote —
+    as a flow's task is retried."""
+    return retry_conflicts(lambda: function(*args, **kwargs))
+
+
+def retry_conflicts(
+    function: Callable[[], _Result], *, attempts: int = CONFLICT_ATTEMPTS, pause: float = 0.2
+) -> _Result:
+    """Run `function` (which opens its own transactions) again when a concurrent writer won a race, or when it was
+    not done yet for a passing reason (TransientError)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return function()
+        except (IntegrityError, OperationalError, TransientError):
+            if attempt == attempts:
+                raise
+            clock.sleep(pause * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 TransportFactory = Callable[[], Transport]

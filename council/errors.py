@@ -48,6 +48,11 @@ class InputError(Exception):
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
+class TransientError(Exception):
+    """Not done yet, worth trying again shortly: a delivery another run is sending right now, a relay saying "later".
+    Flows' tasks retry it; the CLI's steps too (council.context.run_directly)."""
+
+
 class NotFoundError(InputError):
     """A fiscal year, meeting, task or organisation that the user named does not exist."""
 

@@ -21,11 +21,11 @@ from council.delivery.recipients import (
     resolve_organizations,
 )
 from council.delivery.service import DeliveryReport, Outcome, deliver_document
-from council.errors import NotFoundError
+from council.errors import NotFoundError, TransientError
 from models import Document
 
 
-class IncompleteDeliveryError(Exception):
+class IncompleteDeliveryError(TransientError):
     """Some recipients still lack the document (a transient failure, or a channel that stopped)."""
 
     def __init__(self, report: DeliveryReport) -> None:

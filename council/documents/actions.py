@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from council.context import Context
+from council.context import Context, retry_conflicts
 from council.delivery.actions import DeliverySummary, deliver
 from council.documents.drafting import (
     MEETING_DOCUMENT_KINDS,
@@ -68,6 +68,16 @@ def render_documents(
     are. Without `kinds`: the notice and agenda of every meeting the secretariat convenes that is neither held nor
     cancelled (issued ones shown), the minutes of those held, the 調査依頼, the 年間スケジュール, and every version
     issued by its own action."""
+    return retry_conflicts(lambda: _render(ctx, fiscal_year, kinds, meeting_key, formats))
+
+
+def _render(
+    ctx: Context,
+    fiscal_year: int,
+    kinds: Sequence[DocumentKind] | None,
+    meeting_key: str | None,
+    formats: Sequence[str],
+) -> list[RenderedDocument]:
     wanted = set(kinds) if kinds else None
     chosen = normalise_formats(formats)
     stationery = stationery_for(ctx.settings)

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from council.delivery.recipients import PRIMARY_ROLES
 from council.documents.text import meeting_time_span, month_day_weekday, one_line
 from council.documents.texts import DocumentTexts, ItemSpec
 from council.errors import InputError
 from council.keys import AGENDA_PREFIX, SURVEY_DEADLINE_TASK, SURVEY_OPEN_TASK, SURVEY_STAGE, meeting_task_key
 from council.planning.cycles import find_task
-from council.delivery.recipients import PRIMARY_ROLES
 from council.survey.store import Audience
 from council.themes.history import ThemeSnapshot, lead_names, themes_as_of
 from council.themes.lifecycle import ThemeSelection, meeting_move, selects

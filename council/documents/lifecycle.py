@@ -156,6 +156,14 @@ def files_of(session: Session, document: Document, stationery: Stationery, forma
     )
 
 
+def lock_cycle(session: Session, cycle_id: int) -> None:
+    """Documents of a cycle are written one transaction at a time: on PostgreSQL the cycle's row is locked until the
+    commit, so a second writer waits and then finds what the first one wrote (no duplicate draft, no number taken
+    twice). SQLite serialises writers by itself; a loser there retries (see council.documents.actions)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Cycle).where(Cycle.id == cycle_id).with_for_update()).one()
+
+
 def draft(
     session: Session,
     stationery: Stationery,
@@ -172,6 +180,7 @@ def draft(
     assert cycle.id is not None
     require_aware(now)
     _check_subject(subject)
+    lock_cycle(session, cycle.id)
     wanted = normalise_formats(formats)
     placeholder = make(PLACEHOLDER_ISSUE)
     digest = content_hash(placeholder)
@@ -225,6 +234,8 @@ def issue(
     stored facts; the version issued before it is superseded. Issuing an issued version changes nothing."""
     require_aware(now)
     wanted = normalise_formats(formats)
+    lock_cycle(session, document.cycle_id)
+    session.refresh(document)  # another writer may have issued it while this one waited for the lock
     if document.status != DocumentStatus.draft:
         return RenderedDocument(
             document, files_of(session, document, stationery, wanted), False, _label(session, document)
