@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (fills SQLModel.metadata)
+import models.tables  # noqa: F401  (fills SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
