@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -43,13 +44,15 @@ class Running:
     token_id: int
     other_secret: str
     client: httpx.Client
+    feeds_dir: Path
 
 
 @pytest.fixture
-def feed_server(engine: Engine) -> Iterator[Running]:
+def feed_server(engine: Engine, council_home: Path) -> Iterator[Running]:
+    feeds_dir = council_home / "feeds"
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG, feeds_dir=feeds_dir)
         issued = create_token(session, feed="org-062014", label="山形市", now=PUBLISHED, config=CONFIG, actor="t")
         other = create_token(session, feed="org-062049", label="酒田市", now=PUBLISHED, config=CONFIG, actor="t")
         token_id = issued.token.id or 0
@@ -71,7 +74,7 @@ def feed_server(engine: Engine) -> Iterator[Running]:
     url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=url, timeout=10) as client:
-            yield Running(url, engine, issued.secret, token_id, other.secret, client)
+            yield Running(url, engine, issued.secret, token_id, other.secret, client, feeds_dir)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -136,7 +139,9 @@ def test_republished_feed_gets_a_new_etag_and_date(feed_server: Running) -> None
         meeting.revision += 1
         meeting.updated_at = PUBLISHED + timedelta(days=1)
         session.add(meeting)
-        publish_feeds(session, today=TODAY, now=PUBLISHED + timedelta(days=2), config=CONFIG)
+        publish_feeds(
+            session, today=TODAY, now=PUBLISHED + timedelta(days=2), config=CONFIG, feeds_dir=feed_server.feeds_dir
+        )
         session.commit()
     new = feed_server.client.get(url, headers={"If-None-Match": old.headers["etag"]})
     assert new.status_code == 200
@@ -196,10 +201,10 @@ def test_subscribe_page_lists_public_feeds_with_links_for_the_request_scheme(fee
     assert feed_server.client.get("/", follow_redirects=False).headers["location"] == "/feeds/"
 
 
-def test_store_refreshes_only_when_due(engine: Engine) -> None:
+def test_store_refreshes_only_when_due(engine: Engine, council_home: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG, feeds_dir=council_home / "feeds")
         session.commit()
     now = [100.0]
     store = FeedStore(engine, refresh_seconds=5, clock=lambda: now[0])
@@ -208,7 +213,9 @@ def test_store_refreshes_only_when_due(engine: Engine) -> None:
     before = store.feeds()["council"]
     with Session(engine) as session:
         session.exec(select(Meeting).where(Meeting.key == "council-1")).one().venue = "山形市役所"
-        publish_feeds(session, today=TODAY, now=PUBLISHED + timedelta(days=1), config=CONFIG)
+        publish_feeds(
+            session, today=TODAY, now=PUBLISHED + timedelta(days=1), config=CONFIG, feeds_dir=council_home / "feeds"
+        )
         session.commit()
     now[0] = 104.9
     assert not store.due()
@@ -254,10 +261,10 @@ def test_tokens_are_kept_out_of_access_logs() -> None:
     assert "/feeds/x.ics?token=…&a=1" in record.getMessage()
 
 
-def test_store_keeps_serving_when_the_database_fails(sqlite_engine: Engine) -> None:
+def test_store_keeps_serving_when_the_database_fails(sqlite_engine: Engine, council_home: Path) -> None:
     with Session(sqlite_engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, config=CONFIG, feeds_dir=council_home / "feeds")
         session.commit()
     store = FeedStore(sqlite_engine, refresh_seconds=0)
     store.refresh()
