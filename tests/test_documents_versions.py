@@ -389,6 +389,7 @@ def test_render_never_makes_a_new_version_of_an_issued_document(
         results = render(make_context(day))
         notice = one(results, NOTICE, "council-1")
         assert (notice.created, notice.document.id, notice.document.version) == (False, issued.document.id, 1)
+        assert (notice.issued, notice.number) == (True, "市第1号")
         assert notice.markdown.read_bytes() == content
         assert one(results, AGENDA, "council-1").document.status == DocumentStatus.draft  # not issued: it follows
         assert counts(engine) == before
