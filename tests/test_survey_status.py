@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from documents_seed import seed_year as seed_documents_year
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -25,12 +27,25 @@ from survey_support import (
 )
 
 from council.clock import TOKYO
+from council.context import Context
+from council.survey.actions import import_answers, kickoff_survey, send_reminders
 from council.survey.intake import import_file
 from council.survey.rules import ReminderStep
 from council.survey.service import close_survey_record, mark_sent, open_survey
 from council.survey.status import RespondentStatus, due_reminders, record_reminders, select_reminders, survey_status
 from council.survey.store import get_survey
-from models import Council, Cycle, Lane, Organization, OrganizationKind, Stage, SurveySection
+from models import (
+    Council,
+    Cycle,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Lane,
+    Organization,
+    OrganizationKind,
+    Stage,
+    SurveySection,
+)
 from models.db import session_scope
 from models.survey import ReminderSent, ResponseStatus, Survey, SurveyRespondent
 
@@ -276,3 +291,47 @@ def test_status_reminders_and_closing_through_the_database(engine: Engine, tmp_p
         assert not close_survey_record(session, survey, now=datetime(2026, 7, 1, 17, 0, tzinfo=TOKYO), actor="t")
         assert survey.closed_at == datetime(2026, 6, 30, 17, 0, tzinfo=TOKYO)
         assert due_reminders(session, survey, date(2026, 6, 30), CALENDAR, rules) == []
+
+
+def test_the_reminders_use_case_sends_each_step_once_to_those_who_have_not_answered(
+    engine: Engine, tmp_path: Path, make_context: Callable[..., Context]
+) -> None:
+    """Through the use case the CLI (`survey reminders --send`) and the survey-reminders flow call: one letter per
+    step, to the organisations that have not answered; after the deadline it sets a new one; never on a closed day."""
+    with session_scope(engine) as session:
+        seed_documents_year(session)  # the roster with addresses, the plan's tasks, the survey (deadline 6/23)
+    kickoff = kickoff_survey(make_context(date(2026, 5, 29)), FY)
+    assert (kickoff.delivery.sent, kickoff.completed) == (8, True)
+    answers = [
+        write(tmp_path / f"{code}.csv", csv_bytes(FY, code, [Row(SurveySection.policy, "youth")]))
+        for code in ("062014", "dept-kikaku")
+    ]
+    assert import_answers(make_context(date(2026, 6, 12)), answers).rejected == ()
+
+    assert send_reminders(make_context(date(2026, 6, 17)), FY).batches == ()
+    [before] = send_reminders(make_context(date(2026, 6, 18)), FY).batches
+    assert (before.step, before.deadline, before.new_deadline, before.sent) == ("before-3", DEADLINE, None, 6)
+    assert before.organizations == ("062022", "062031", "dept-kendo", "dept-norin", "ro-murayama", "ro-shonai")
+    assert send_reminders(make_context(date(2026, 6, 18)), FY).batches == ()  # never twice
+    # the day after the deadline falls on a missed Wednesday; Saturday sends nothing; Monday catches up
+    assert send_reminders(make_context(date(2026, 6, 27)), FY).batches == ()
+    [after] = send_reminders(make_context(date(2026, 6, 29)), FY).batches
+    assert (after.step, after.new_deadline, after.sent) == ("after-1", date(2026, 7, 2), 6)
+    with Session(engine) as session:
+        letters = session.exec(
+            select(Document).where(Document.kind == DocumentKind.survey_reminder).order_by(col(Document.id))
+        ).all()
+        assert [(d.issued_on, d.status) for d in letters] == [
+            (date(2026, 6, 18), DocumentStatus.issued),
+            (date(2026, 6, 29), DocumentStatus.issued),
+        ]
+        assert letters[1].addressees == "関係市町村企画担当課長　様\n関係部局主幹課長　様\n各総合支庁連携支援室長　様"
+        recorded = session.exec(select(ReminderSent.step, ReminderSent.deadline).order_by(col(ReminderSent.id))).all()
+    assert [tuple(row) for row in recorded] == [("before-3", DEADLINE)] * 6 + [("after-1", date(2026, 7, 2))] * 6
+    home = make_context().settings.home
+    text = next((home / letters[1].directory).glob("*.md")).read_text(encoding="utf-8")
+    assert "提出期限の令和8年6月23日（火）を過ぎましたが" in text
+    assert "1. 新たな提出期限　令和8年7月2日（木）" in text
+    outbox = sorted(path.name for path in (home / "outbox" / "2026").glob("survey_reminder-*-v1/*.eml"))
+    assert len(outbox) == 12
+    assert not any(name.startswith(("062014", "dept-kikaku")) for name in outbox)  # those who answered
