@@ -27,7 +27,16 @@ from council.themes.catalogue import (
     drop_theme,
     update_theme,
 )
-from council.themes.lifecycle import MEETING_MOVES, STAGE_MOVES, TRANSITIONS, meeting_move, path_to
+from council.themes.history import themes_as_of
+from council.themes.lifecycle import (
+    MEETING_MOVES,
+    STAGE_MOVES,
+    TRANSITIONS,
+    ThemeSelection,
+    meeting_move,
+    path_to,
+    selects,
+)
 from council.themes.views import initiatives_decided_in, initiatives_of_year, list_themes, theme_history
 from models import DecisionOutcome, InitiativeKind, MeetingKind, SurveySection, ThemeStatus
 from models.db import session_scope
@@ -343,3 +352,23 @@ def test_carry_over_brings_initiatives_and_deferred_themes_into_the_next_year(en
         assert {v.code for v in list_themes(session, fiscal_year=2027, council_code=COUNCIL_CODE)} == {decided, later}
     with pytest.raises(InputError, match="carry over goes forward"), session_scope(engine) as session:
         carry_over(session, 2027, 2027, now=NOW, actor="x", council_code=COUNCIL_CODE)
+
+
+def test_an_initiative_carried_into_its_year_is_not_proposed_again_as_next_years(engine: Engine) -> None:
+    """The 2nd meeting's agenda lists the themes it is to decide (and any the secretariat decided before it): an
+    initiative decided the year before and carried into this year is running, not proposed again."""
+    open_small_survey(engine)
+    with session_scope(engine) as session:
+        code = add(session)
+        for step in (S.adopted, S.under_study, S.reported):
+            update_theme(session, code, status=step, now=NOW, actor="x", taxonomy=taxonomy(), council_code=COUNCIL_CODE)
+        decide_theme(session, code, InitiativeKind.new, council_code=COUNCIL_CODE, now=NOW, actor="x")
+        council_id = session.exec(select(Theme.council_id).where(Theme.code == code)).one()
+        [decided] = themes_as_of(session, council_id, NOW)
+        carry_over(session, 2026, 2027, now=datetime(2027, 4, 1, 9, tzinfo=TOKYO), actor="x", council_code=COUNCIL_CODE)
+        [running] = themes_as_of(session, council_id, datetime(2028, 2, 1, 9, tzinfo=TOKYO))
+    selection = ThemeSelection.next_year_initiatives
+    assert (decided.status, decided.year) == (S.decided, 2026)
+    assert selects(selection, decided.status, decided.year, decided.deferred_to, 2026)  # decided by hand before it
+    assert (running.status, running.initiative_kind, running.year) == (S.decided, InitiativeKind.new, 2026)
+    assert not selects(selection, running.status, running.year, running.deferred_to, 2027)
