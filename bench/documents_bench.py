@@ -4,8 +4,8 @@
 
 Seeds the test year (tests/documents_seed.py) into a temporary SQLite COUNCIL_HOME, builds every kind's context once,
 then times Markdown, HTML, DOCX and PDF separately (median of --repeat runs, after one warm-up that also builds the
-PDF font configuration), and finally `render_documents` for the whole year, cold (new versions, all formats) and warm
-(unchanged: hashing only).
+PDF font configuration), and finally `render_documents` for the whole year's drafts, cold (new drafts, all formats) and
+warm (unchanged: hashing only).
 
 Measured here (2 cores, shared with other jobs; IPAex fonts with libharfbuzz-subset0), median ms per document:
 
@@ -16,7 +16,7 @@ Measured here (2 cores, shared with other jobs; IPAex fonts with libharfbuzz-sub
     survey_request     0.1    0.1     59    117
     survey_summary     0.1    0.2     50    216
     annual_schedule    0.1    0.2     66    161
-    render_documents, whole year (12 documents × 4 formats): cold 1.8 s, warm (unchanged) 0.09 s
+    render_documents, whole year's drafts (14 documents × 4 formats): cold 1.5 s, warm (unchanged) 0.06 s
 """
 
 from __future__ import annotations
@@ -52,35 +52,49 @@ def main() -> None:
     os.environ["COUNCIL_HOME"] = str(home)
     os.environ["COUNCIL_DATABASE_URL"] = f"sqlite:///{home / 'council.db'}"
 
-    from documents_seed import NOW, seed_year, source_tally
+    from datetime import date
 
+    from documents_seed import seed_year, source_tally
+
+    from council.config import load_settings
+    from council.context import Clock, Context
     from council.documents import builders
+    from council.documents.actions import render_documents
     from council.documents.contexts import DocumentContext, Issue
     from council.documents.docx_builder import build_docx
-    from council.documents.facts import find_meeting, load_cycle, meeting_facts, schedule_facts, survey_facts
-    from council.documents.office import load_office
+    from council.documents.facts import meeting_facts, schedule_facts, survey_facts
     from council.documents.pdf_builder import build_pdf
     from council.documents.rendering import render_html, render_markdown
-    from council.documents.service import render_documents
-    from council.documents.texts import load_texts
-    from council.planning.business_days import BusinessCalendar
-    from models.db import get_engine, session_scope, upgrade_to_head
+    from council.documents.stationery import stationery_for
+    from council.planning.cycles import council_and_cycle, find_meeting
+    from models.db import engine_for, session_scope, upgrade_to_head
 
-    upgrade_to_head(get_engine())
-    with session_scope() as session:
+    settings = load_settings()
+    engine = engine_for(settings.database_url)
+    upgrade_to_head(engine)
+    with session_scope(engine) as session:
         seed_year(session)
+    ctx = Context(
+        settings=settings,
+        clock=Clock.on(date(2026, 6, 1)),
+        actor="bench",
+        engine=engine,
+        open_transport=lambda: None,  # type: ignore[arg-type,return-value]  # rendering sends nothing
+    )
     issue = Issue(number="市第1号", date="令和8年6月15日")
-    office, texts = load_office(), load_texts()
-    with session_scope() as session:
-        council, cycle = load_cycle(session, 2026)
-        council_1 = meeting_facts(session, council, cycle, find_meeting(session, cycle, "council-1"), texts)
+    stationery = stationery_for(settings)
+    office, texts, calendar = stationery.office, stationery.texts, stationery.calendar
+    with session_scope(engine) as session:
+        council, cycle = council_and_cycle(session, settings.council_code, 2026)
+        meeting = find_meeting(session, cycle, "council-1")
+        council_1 = meeting_facts(session, council, cycle, meeting, texts, as_of=ctx.clock.now)
         survey = survey_facts(session, council, cycle)
         schedule = schedule_facts(session, council, cycle)
     contexts: dict[str, DocumentContext] = {
-        "notice": builders.notice_context(council_1, office, issue, BusinessCalendar()),
+        "notice": builders.notice_context(council_1, office, texts, issue, calendar),
         "agenda": builders.agenda_context(council_1, texts, issue),
-        "minutes": builders.minutes_context(council_1, office, issue),
-        "survey_request": builders.survey_request_context(survey, texts.survey, office, issue),
+        "minutes": builders.minutes_context(council_1, office, texts, issue),
+        "survey_request": builders.survey_request_context(survey, texts, office, issue),
         "survey_summary": builders.survey_summary_context(source_tally(), survey, texts.survey, issue),
         "annual_schedule": builders.schedule_context(schedule, issue),
     }
@@ -97,8 +111,7 @@ def main() -> None:
 
     for label in ("cold", "warm"):
         start = time.perf_counter()
-        with session_scope() as session:
-            results = render_documents(session, fiscal_year=2026, now=NOW)
+        results = render_documents(ctx, fiscal_year=2026)
         elapsed = time.perf_counter() - start
         created = sum(result.created for result in results)
         print(f"render_documents, whole year, {label}: {len(results)} documents ({created} new) in {elapsed:.2f} s")

@@ -205,11 +205,12 @@ def make_document(
     kind: DocumentKind = DocumentKind.notice,
     subject: str = "council-1",
     version: int = 1,
-    status: DocumentStatus = DocumentStatus.current,
+    status: DocumentStatus = DocumentStatus.issued,
     files: dict[str, bytes] | None = None,
     body: str = BODY_MD,
 ) -> Document:
-    """A Document row and its rendered files (a .md body and attachments) under `home`."""
+    """A Document row and its rendered files (a .md body and attachments) under `home`; issued on NOW's day unless
+    `status` is draft (a draft has no issue date)."""
     directory = Path("documents") / str(cycle.fiscal_year) / f"{kind.value}-{subject}" / f"v{version}"
     folder = home / directory
     folder.mkdir(parents=True, exist_ok=True)
@@ -226,6 +227,9 @@ def make_document(
         title=title,
         content_hash=f"{version:02d}" + "ab" * 31,
         directory=directory.as_posix(),
+        issued_on=None if status is DocumentStatus.draft else NOW.date(),
+        issued_at=None if status is DocumentStatus.draft else NOW,
+        issued_by=None if status is DocumentStatus.draft else "tester",
         created_at=NOW,
     )
     session.add(document)

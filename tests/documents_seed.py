@@ -1,5 +1,7 @@
 """A small council year inserted row by row for the document tests (the planner and the reference loader that fill
-these tables in production are tested on their own)."""
+these tables in production are tested on their own): the roster with (fictitious) addresses, the stages, the meetings
+with the tasks that plan their documents (notice 10 business days before, 次第 3 before, 議事概要 10 after, as
+calendar/cycle.yaml's lead times give them), the survey and its tasks, and the themes with their history."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from models import (
     Contact,
     Council,
     Cycle,
-    InitiativeKind,
     Lane,
     Meeting,
     MeetingKind,
@@ -24,7 +25,10 @@ from models import (
     OrganizationKind,
     Stage,
     SurveySection,
+    Task,
+    TaskOrigin,
     Theme,
+    ThemeEvent,
     ThemeOrganization,
     ThemeStatus,
 )
@@ -52,6 +56,7 @@ class Seeded:
     meetings: dict[str, int] = field(default_factory=dict)  # key → id
     themes: dict[str, int] = field(default_factory=dict)  # code → id
     stages: dict[str, int] = field(default_factory=dict)  # key → id
+    tasks: dict[str, int] = field(default_factory=dict)  # key → id
 
 
 def tokyo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -71,6 +76,7 @@ def seed_year(session: Session, *, survey: bool = True) -> Seeded:
     _roster(session, seeded)
     _stages(session, seeded)
     _meetings(session, seeded)
+    _tasks(session, seeded)
     _themes(session, seeded)
     if survey:
         session.add(
@@ -113,8 +119,10 @@ def _organization(
     return organization.id
 
 
-def _contact(session: Session, seeded: Seeded, organization_id: int, role: str, title: str, *bodies: Body) -> None:
-    contact = Contact(organization_id=organization_id, role=role, title=title)
+def _contact(
+    session: Session, seeded: Seeded, organization_id: int, role: str, title: str, email: str, *bodies: Body
+) -> None:
+    contact = Contact(organization_id=organization_id, role=role, title=title, email=email)
     session.add(contact)
     session.flush()
     assert contact.id is not None
@@ -125,23 +133,29 @@ def _contact(session: Session, seeded: Seeded, organization_id: int, role: str, 
 def _roster(session: Session, seeded: Seeded) -> None:
     for code, name in MUNICIPALITIES:
         org = _organization(session, seeded, code, OrganizationKind.municipality, name, municipality_type=name[-1])
-        _contact(session, seeded, org, "企画担当課長", f"{name}企画担当課長", Body.council)
-        _contact(session, seeded, org, "市町村長", f"{name}長", Body.roundtable, Body.mayors_meeting)
+        _contact(session, seeded, org, "企画担当課長", f"{name}企画担当課長", f"kikaku@{code}.example.jp", Body.council)
+        mayor = f"shicho@{code}.example.jp"
+        _contact(session, seeded, org, "市町村長", f"{name}長", mayor, Body.roundtable, Body.mayors_meeting)
     for code, name, short in DEPARTMENTS:
         org = _organization(session, seeded, code, OrganizationKind.department, name, short_name=short)
-        _contact(session, seeded, org, "主幹課長", f"{name}主幹課長", Body.council)
+        _contact(session, seeded, org, "主幹課長", f"{name}主幹課長", f"shukan@{code}.pref.example.jp", Body.council)
         if code == "dept-kikaku":
-            _contact(session, seeded, org, "企画振興部次長", "企画振興部次長", Body.council, Body.secretariat_meeting)
+            deputy = "jicho@dept-kikaku.pref.example.jp"
+            bodies = (Body.council, Body.secretariat_meeting)
+            _contact(session, seeded, org, "企画振興部次長", "企画振興部次長", deputy, *bodies)
     for code, name, short in REGIONAL_OFFICES:
         org = _organization(session, seeded, code, OrganizationKind.regional_office, name, short_name=short)
-        _contact(session, seeded, org, "連携支援室長", f"{name}連携支援室長", Body.council, Body.secretariat_meeting)
+        liaison = f"renkei@{code}.pref.example.jp"
+        bodies = (Body.council, Body.secretariat_meeting)
+        _contact(session, seeded, org, "連携支援室長", f"{name}連携支援室長", liaison, *bodies)
     secretariat = _organization(session, seeded, "secretariat", OrganizationKind.secretariat, "市町村課")
-    _contact(session, seeded, secretariat, "市町村課長", "市町村課長", *Body)
+    _contact(session, seeded, secretariat, "市町村課長", "市町村課長", "kacho@secretariat.pref.example.jp", *Body)
 
 
 STAGES = (
-    ("survey", "連携課題・ニーズ調査", Lane.council, date(2026, 4, 6), date(2026, 4, 30)),
-    ("theme_candidates", "新たな連携テーマ候補に係る検討・調整", Lane.council, date(2026, 5, 7), date(2026, 5, 29)),
+    # the survey as the source ran it in 2017 (5/29–6/23), the candidates worked out before the 1st meeting
+    ("survey", "連携課題・ニーズ調査", Lane.council, date(2026, 5, 29), date(2026, 6, 23)),
+    ("theme_candidates", "新たな連携テーマ候補に係る検討・調整", Lane.council, date(2026, 6, 24), date(2026, 7, 7)),
     ("mayors_meeting", "市町村長会議", Lane.other, date(2026, 5, 11), date(2026, 5, 22)),
     ("first_meeting", "第1回会議", Lane.council, date(2026, 6, 1), date(2026, 7, 31)),
     (
@@ -215,6 +229,17 @@ MEETINGS = (
         "roundtable",
     ),
     (
+        "secretariat-3",
+        MeetingKind.secretariat_meeting,
+        3,
+        "第3回県・市町村連携推進会議幹事会",
+        tokyo(2026, 11, 18, 10),
+        tokyo(2026, 11, 18, 11, 30),
+        "山形県庁 1001会議室",
+        None,  # held as needed (その他必要に応じて開催): it prepares no council meeting
+        None,
+    ),
+    (
         "secretariat-2",
         MeetingKind.secretariat_meeting,
         2,
@@ -246,7 +271,7 @@ def _meetings(session: Session, seeded: Seeded) -> None:
     ):
         meeting = Meeting(
             cycle_id=seeded.cycle_id,
-            stage_id=seeded.stages[stage],
+            stage_id=seeded.stages[stage] if stage else None,
             prepares_meeting_id=seeded.meetings[prepares] if prepares else None,
             key=key,
             kind=kind,
@@ -263,17 +288,59 @@ def _meetings(session: Session, seeded: Seeded) -> None:
         seeded.meetings[key] = meeting.id
 
 
+# The days each meeting's documents are planned for: notice 10 business days before, 次第 and materials 3 before,
+# 議事概要 10 after (calendar/cycle.yaml's lead times on its business days).
+DOCUMENT_TASKS = {
+    "secretariat-1": (date(2026, 6, 10), date(2026, 6, 19), date(2026, 7, 8)),
+    "council-1": (date(2026, 6, 24), date(2026, 7, 3), date(2026, 7, 23)),
+    "roundtable": (date(2026, 10, 6), date(2026, 10, 16), date(2026, 11, 5)),
+    "secretariat-3": (date(2026, 11, 4), date(2026, 11, 13), date(2026, 12, 3)),
+    "secretariat-2": (date(2027, 1, 20), date(2027, 1, 29), date(2027, 2, 18)),
+    "council-2": (date(2027, 2, 2), date(2027, 2, 12), date(2027, 3, 4)),
+}
+TASK_TITLES = {"notice": "開催通知の発出", "agenda": "次第・会議資料の送付", "minutes": "議事概要の作成・送付"}
+SURVEY_TASKS = (
+    ("survey:open", "連携課題・ニーズ調査の依頼（調査開始）", date(2026, 5, 29)),
+    ("survey:deadline", "連携課題・ニーズ調査の回答期限", date(2026, 6, 23)),
+    ("survey:summary", "連携課題・ニーズ調査の結果の取りまとめ（結果概要）", date(2026, 6, 30)),
+)
+
+
+def _tasks(session: Session, seeded: Seeded) -> None:
+    secretariat = seeded.organizations["secretariat"]
+    rows = [(key, title, due, None, seeded.stages["survey"]) for key, title, due in SURVEY_TASKS]
+    for meeting_key, dues in DOCUMENT_TASKS.items():
+        for prefix, due in zip(("notice", "agenda", "minutes"), dues, strict=True):
+            meeting_title = next(row[3] for row in MEETINGS if row[0] == meeting_key)
+            title = f"{meeting_title} {TASK_TITLES[prefix]}"
+            rows.append((f"{prefix}:{meeting_key}", title, due, seeded.meetings[meeting_key], None))
+    for key, title, due, meeting_id, stage_id in rows:
+        task = Task(
+            cycle_id=seeded.cycle_id,
+            key=key,
+            stage_id=stage_id,
+            meeting_id=meeting_id,
+            owner_id=secretariat,
+            title=title,
+            due_date=due,
+            origin=TaskOrigin.planned,
+            updated_at=PLANNED_AT,
+        )
+        session.add(task)
+        session.flush()
+        assert task.id is not None
+        seeded.tasks[key] = task.id
+
+
 THEMES = (
-    # code, title, section, category, status, initiative, deferred_to, current year, leads
+    # code, title, section, category, status, deferred_to, leads — all in FY2026's plan
     (
         "T2026-01",
         "ICTの活用促進について",
         SurveySection.policy,
-        "other",
+        "policy-other",
         ThemeStatus.candidate,
         None,
-        None,
-        2026,
         ("dept-kikaku",),
     ),
     (
@@ -283,80 +350,51 @@ THEMES = (
         "disaster",
         ThemeStatus.candidate,
         None,
-        None,
-        2026,
         ("dept-kendo",),
     ),
     (
-        "T2025-03",
-        "これからの自治体病院の運営について",
+        "T2026-03",
+        "地域公共交通に係る新たな手法の導入検討",
         SurveySection.policy,
-        "other",
-        ThemeStatus.under_study,
+        "transport",
+        ThemeStatus.candidate,
         None,
-        None,
-        2026,
-        ("dept-kikaku",),
+        ("dept-kikaku", "dept-kendo"),
     ),
     (
         "T2025-04",
-        "買い物支援推進事業",
-        SurveySection.policy,
-        "shopping",
-        ThemeStatus.decided,
-        InitiativeKind.new,
-        None,
-        2026,
-        ("dept-kikaku", "dept-kendo", "dept-norin"),
-    ),
-    (
-        "T2025-05",
         "専門的・技術的分野の支援充実に向けた対応",
         SurveySection.operations,
         "specialist",
-        ThemeStatus.budgeted,
-        InitiativeKind.enhanced,
+        ThemeStatus.under_study,  # adopted in FY2025, still being studied
         None,
-        2026,
         ("dept-kendo", "dept-norin"),
     ),
     (
-        "T2026-06",
+        "T2026-05",
         "生活排水処理の連携について",
         SurveySection.operations,
         "water",
         ThemeStatus.deferred,
-        None,
         2027,
-        2026,
         ("dept-kendo",),
-    ),
-    (
-        "T2026-07",
-        "地域公共交通に係る新たな手法の導入検討",
-        SurveySection.policy,
-        "transport",
-        ThemeStatus.adopted,
-        None,
-        None,
-        2026,
-        ("dept-kikaku", "dept-kendo"),
     ),
 )
 
 
 def _themes(session: Session, seeded: Seeded) -> None:
-    for code, title, section, category, status, initiative, deferred_to, year, leads in THEMES:
+    """The themes and their history (one event bringing each to its status before the year's first document: agendas
+    read the themes as their history says they stood)."""
+    for code, title, section, category, status, deferred_to, leads in THEMES:
         theme = Theme(
             council_id=seeded.council_id,
             code=code,
             origin_fiscal_year=int(code[1:5]),
-            current_fiscal_year=year,
+            current_fiscal_year=FISCAL_YEAR,
             title=title,
             section=section,
             category=category,
             status=status,
-            initiative_kind=initiative,
             deferred_to_year=deferred_to,
             updated_at=PLANNED_AT,
         )
@@ -364,6 +402,18 @@ def _themes(session: Session, seeded: Seeded) -> None:
         session.flush()
         assert theme.id is not None
         seeded.themes[code] = theme.id
+        session.add(
+            ThemeEvent(
+                theme_id=theme.id,
+                occurred_at=PLANNED_AT,
+                actor="seed",
+                from_status=None,
+                to_status=status,
+                fiscal_year=FISCAL_YEAR,
+                comment="seeded",
+                detail={"deferred_to_year": deferred_to} if deferred_to else None,
+            )
+        )
         for lead in leads:
             session.add(ThemeOrganization(theme_id=theme.id, organization_id=seeded.organizations[lead], role="lead"))
 

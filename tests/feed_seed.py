@@ -16,6 +16,7 @@ from models import (
     Cycle,
     Document,
     DocumentKind,
+    DocumentStatus,
     Lane,
     Meeting,
     MeetingKind,
@@ -162,8 +163,12 @@ def seed_year(session: Session, *, fiscal_year: int = 2026, with_agenda: bool = 
                 kind=DocumentKind.agenda,
                 subject="council-1",
                 title="第1回県・市町村連携推進会議 次第",
+                status=DocumentStatus.issued,  # only an issued agenda is linked from the feeds
                 content_hash="a" * 64,
                 directory=f"documents/{fy}/council-1/agenda/v1",
+                issued_on=date(fy, 6, 24),
+                issued_at=datetime(fy, 6, 24, 0, 30, tzinfo=UTC),
+                issued_by="tester",
                 created_at=PLANNED_AT,
             )
         )

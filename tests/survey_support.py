@@ -17,6 +17,7 @@ from sqlmodel import Session, func, select
 from council.clock import TOKYO
 from council.config import get_settings
 from council.planning.business_days import BusinessCalendar
+from council.resources import data_dir
 from council.survey.forms import (
     CSV_HEADERS,
     FIRST_DATA_ROW,
@@ -27,9 +28,10 @@ from council.survey.forms import (
 )
 from council.survey.intake import IntakeSetup
 from council.survey.readers import DEFAULT_LIMITS, FileLimits
+from council.survey.rules import RULES_FILE, SurveyRules, load_rules
 from council.survey.service import open_survey
-from council.survey.taxonomy import load_taxonomy
-from models import Council, Organization, OrganizationKind, SurveySection
+from council.survey.taxonomy import TAXONOMY_FILE, Taxonomy, load_taxonomy
+from models import Council, Cycle, Organization, OrganizationKind, SurveySection
 from models.db import session_scope
 from models.survey import ReminderSent, SurveyAnswer, SurveyRespondent, SurveySubmission
 
@@ -38,6 +40,19 @@ OPENED = dt.datetime(2026, 5, 29, 9, 0, tzinfo=TOKYO)
 ON_TIME = dt.datetime(2026, 6, 10, 10, 0, tzinfo=TOKYO)
 LATE = dt.datetime(2026, 6, 24, 9, 0, tzinfo=TOKYO)  # the windows close 2026-06-23
 CALENDAR = BusinessCalendar()
+COUNCIL_CODE = "yamagata"
+REFERENCE = data_dir("reference")
+
+
+def taxonomy() -> Taxonomy:
+    """The shipped survey categories (reference/survey_categories.yaml)."""
+    return load_taxonomy(REFERENCE / TAXONOMY_FILE)
+
+
+def survey_rules() -> SurveyRules:
+    """The shipped survey rules (reference/survey.yaml): windows, reminder steps, thresholds."""
+    return load_rules(REFERENCE / RULES_FILE)
+
 
 SMALL_ROSTER: tuple[tuple[str, OrganizationKind, str, str | None], ...] = (
     ("062014", OrganizationKind.municipality, "山形市", None),
@@ -52,7 +67,7 @@ SMALL_ROSTER: tuple[tuple[str, OrganizationKind, str, str | None], ...] = (
 
 
 def seed_roster(session: Session) -> None:
-    session.add(Council(code="yamagata", name="県・市町村連携推進会議", prefecture="山形県"))
+    session.add(Council(code=COUNCIL_CODE, name="県・市町村連携推進会議", prefecture="山形県"))
     for order, (code, kind, name, short_name) in enumerate(SMALL_ROSTER):
         session.add(Organization(code=code, kind=kind, name=name, short_name=short_name, sort_order=order))
     session.flush()
@@ -71,15 +86,27 @@ def intake(engine: Engine, *, limits: FileLimits = DEFAULT_LIMITS) -> IntakeSetu
         home=settings.home,
         archive_dir=settings.archive_dir,
         actor="tester",
-        taxonomy=load_taxonomy(),
+        taxonomy=taxonomy(),
         limits=limits,
     )
 
 
 def open_small_survey(engine: Engine, fiscal_year: int = FY) -> None:
+    """The small roster, the year's cycle (no stages: the survey takes the configured windows) and its survey."""
     with session_scope(engine) as session:
         seed_roster(session)
-        open_survey(session, fiscal_year=fiscal_year, now=OPENED, calendar=CALENDAR)
+        council = session.exec(select(Council)).one()
+        assert council.id is not None
+        session.add(Cycle(council_id=council.id, fiscal_year=fiscal_year, rules_digest="0" * 64, planned_at=OPENED))
+        open_survey(
+            session,
+            fiscal_year=fiscal_year,
+            now=OPENED,
+            calendar=CALENDAR,
+            rules=survey_rules(),
+            council_code=COUNCIL_CODE,
+            actor="tester",
+        )
 
 
 @dataclass(frozen=True)
@@ -126,7 +153,7 @@ def csv_bytes(fiscal_year: int, code: str, rows: Sequence[Row], *, name: str = "
 
 def form_with_rows(fiscal_year: int, code: str, name: str, rows: Sequence[Row]) -> bytes:
     """The real pre-filled form, filled in as a respondent would and saved by openpyxl."""
-    workbook = build_form_workbook(fiscal_year, FormRespondent(code, name), load_taxonomy())
+    workbook = build_form_workbook(fiscal_year, FormRespondent(code, name), taxonomy())
     next_row = dict.fromkeys(SurveySection, FIRST_DATA_ROW)
     for row in rows:
         sheet = workbook[SECTION_SHEETS[row.section]]
@@ -214,9 +241,9 @@ DEPARTMENT_2017: dict[str, int] = {
 
 
 def rows_2017(counts: dict[str, int]) -> Iterator[Row]:
-    taxonomy = load_taxonomy()
+    categories = taxonomy()
     for code, count in counts.items():
-        category = taxonomy.by_code(code)
+        category = categories.by_code(code)
         assert category is not None
         for number in range(count):
             yield Row(category.section, code, item=f"{category.label} {number + 1}", urgency="高中低"[number % 3])

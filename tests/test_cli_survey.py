@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -13,6 +15,8 @@ from survey_support import FY, Row, csv_bytes, write
 from typer.testing import CliRunner
 
 from council.cli.main import app
+from council.context import Context
+from council.survey.actions import kickoff_survey
 from models import SurveySection
 
 runner = CliRunner()
@@ -24,17 +28,33 @@ def ok(*args: str) -> str:
     return result.stdout
 
 
-def test_a_survey_year_from_the_command_line(engine: Engine, tmp_path: Path) -> None:
+def test_a_survey_year_from_the_command_line(
+    engine: Engine, tmp_path: Path, make_context: Callable[..., Context]
+) -> None:
     ok("init")
-    assert "municipalities 2026-05-29–2026-06-23, departments 2026-06-07–2026-06-23; 51 respondents" in ok(
-        "survey", "open", "--fy", "2026"
+    ok("contacts", "import", "--demo")
+    refused = runner.invoke(app, ["survey", "open", "--fy", "2026"])
+    assert refused.exit_code == 2
+    assert refused.stderr == "error: fiscal year 2026 (令和8年度) has not been planned: run `council plan --fy 2026`\n"
+    ok("plan", "--fy", "2026")
+    # the windows of the plan: survey:open (4/1) to survey:deadline (4/22); departments 7 business days later
+    assert ok("survey", "open", "--fy", "2026") == (
+        "令和8年度 survey open: municipalities 令和8年4月1日（水）〜令和8年4月22日（水）, "
+        "departments 令和8年4月10日（金）〜令和8年4月22日（水）; 51 respondents\n"
     )
     assert (
         ok("survey", "forms", "--fy", "2026", "--out", str(tmp_path / "forms"))
         == f"51 forms written to {tmp_path / 'forms'}\n"
     )
     assert (tmp_path / "forms" / "survey-2026-062014.xlsx").is_file()
-    assert ok("survey", "mark-sent", "--fy", "2026") == "51 respondent(s) marked sent\n"
+    # opening sends nothing: nobody has the request until the kickoff, and nothing records a sending by hand
+    assert ok("survey", "status", "--fy", "2026").count("\t未送付\t") == 51
+    assert "No such command 'mark-sent'" in runner.invoke(app, ["survey", "mark-sent", "--fy", "2026"]).output
+    assert "No such option: --record" in runner.invoke(app, ["survey", "reminders", "--fy", "2026", "--record"]).output
+    # `council survey kickoff` runs the survey-kickoff flow (tests/test_flows_survey.py); its use case sends it here
+    kickoff = kickoff_survey(make_context(date(2026, 4, 1)), 2026)
+    assert (kickoff.delivery.sent, kickoff.forms, kickoff.completed) == (51, 51, True)
+    assert ok("survey", "status", "--fy", "2026").count("\t未回答\t") == 51
 
     good = write(tmp_path / "yamagata.csv", csv_bytes(FY, "062014", [Row(SurveySection.policy, "shopping")]))
     dept = write(tmp_path / "kikaku.csv", csv_bytes(FY, "dept-kikaku", [Row(SurveySection.policy, "買い物支援関係")]))
@@ -58,10 +78,8 @@ def test_a_survey_year_from_the_command_line(engine: Engine, tmp_path: Path) -> 
     assert load_workbook(tmp_path / "tally.xlsx").active["A1"].value == "令和8年度 連携課題・ニーズ調査 集計"
     assert "②買い物支援関係（移動販売車導入、店舗設置支援等）*\t1" in ok("survey", "tally", "--fy", "2026")
 
-    assert ok("themes", "candidates", "--fy", "2026").splitlines() == [
-        "T2026-shopping\t買い物支援",
-        "1 candidate theme(s)",
-    ]
+    assert ok("themes", "candidates", "--fy", "2026").splitlines() == ["T2026-shopping", "1 candidate theme(s)"]
+    assert ok("themes", "list", "--fy", "2026").startswith("T2026-shopping\t候補\t買い物支援 〔企画〕")
     ok("themes", "update", "T2026-shopping", "--status", "adopted", "--lead", "県土", "--comment", "第1回会議")
     result = runner.invoke(app, ["themes", "decide", "T2026-shopping", "--kind", "new"])
     assert result.exit_code == 2
@@ -117,6 +135,7 @@ def test_the_inbox_command_and_errors_without_a_survey(engine: Engine) -> None:
 def test_a_nul_byte_in_one_file_is_one_line_and_the_next_file_is_imported(engine: Engine, tmp_path: Path) -> None:
     """On PostgreSQL the NUL reached the database: a DataError traceback, exit 1, and the good file never read."""
     ok("init")
+    ok("plan", "--fy", "2026")
     ok("survey", "open", "--fy", "2026")
     nul = write(
         tmp_path / "nul.csv", csv_bytes(FY, "062014", [Row(SurveySection.policy, "shopping", item="移動\x00販売")])

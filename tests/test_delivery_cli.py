@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from council.cli.main import app
-from models import Council, Cycle
+from council.config import reset_settings
+from models import Contact, Council, Cycle, Organization
 
 runner = CliRunner()
 
@@ -68,6 +69,7 @@ def test_deliver_over_smtp_reports_a_refused_recipient_with_exit_1(
         monkeypatch.setenv("COUNCIL_SMTP_HOST", server.host)
         monkeypatch.setenv("COUNCIL_SMTP_PORT", str(server.port))
         monkeypatch.setenv("COUNCIL_SMTP_SECURITY", "none")
+        reset_settings()  # a command reads its settings once, when it starts: as a new process would
         result = runner.invoke(app, ["deliver", str(document_id), "--channel", "smtp"])
     assert result.exit_code == 1, result.output
     assert (
@@ -101,3 +103,33 @@ def test_contacts_list(document_id: int) -> None:
     assert "各総合支庁連携支援室長: 4件（うちメールアドレス未登録 0件）" in result.output
     listed = json.loads(runner.invoke(app, ["contacts", "list", "--format", "json"]).output)
     assert len(listed) == 89
+
+
+def test_a_recipient_without_an_address_stops_the_command_unless_recorded(
+    document_id: int, sqlite_engine: Engine, council_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(sqlite_engine) as session:
+        contact = session.exec(
+            select(Contact).join(Organization).where(Organization.code == "062022", Contact.role == "企画担当課長")
+        ).one()
+        contact.email = None
+        session.add(contact)
+        session.commit()
+    refused = runner.invoke(app, ["deliver", str(document_id), "--to", "municipalities"])
+    assert refused.exit_code == 2, refused.output
+    assert refused.output.count("\n") == 1
+    assert "no e-mail address for 1 recipient(s) (米沢市)" in refused.output
+    assert not (council_home / "outbox").exists()
+    assert "記録はありません" in runner.invoke(app, ["deliveries", "--fy", "2026"]).output
+
+    monkeypatch.setenv("COUNCIL_UNDELIVERABLE", "record")
+    reset_settings()
+    recorded = runner.invoke(app, ["deliver", str(document_id), "--to", "municipalities"])
+    assert recorded.exit_code == 0, recorded.output
+    assert "宛先なし（メールアドレス未登録）: 米沢市企画担当課長 <->" in recorded.output
+    assert "送信 34件" in recorded.output
+    assert len(list((council_home / "outbox" / "2026").rglob("*.eml"))) == 34
+    status = runner.invoke(app, ["deliveries", "--fy", "2026"])
+    assert "宛先なし\t062022\t米沢市\t企画担当課長\t（メールアドレス未登録）" in status.output
+    assert "送信済 34件" in status.output
+    assert "宛先なし 1件" in status.output

@@ -25,7 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from council.delivery.channels import OutboxChannel, SmtpChannel, SmtpSecurity, SmtpSettings, Transport
-from council.delivery.recipients import RecipientGroup, resolve_contacts, resolve_group
+from council.delivery.message import MailSettings
+from council.delivery.recipients import RecipientGroup, UndeliverablePolicy, resolve_contacts, resolve_group
 from council.delivery.service import (
     MISSING_EMAIL,
     DeliveryReport,
@@ -73,9 +74,11 @@ def smtp_channel(server: SmtpServer) -> SmtpChannel:
 
 
 def send(session: Session, document_id: int | None, channel: Transport, home: Path, **options: Any) -> DeliveryReport:
-    """One run, as the CLI does it: fixed `now`, no real waiting, the channel closed afterwards."""
+    """One run, as the CLI does it: fixed `now`, the default sender, no real waiting, the channel closed
+    afterwards."""
     assert document_id is not None
     options.setdefault("sleep", Sleeps())
+    options.setdefault("mail", MailSettings())
     try:
         return deliver_document(session, document_id, channel=channel, now=NOW, home=home, **options)
     finally:
@@ -226,27 +229,52 @@ def test_server_down_stops_the_batch_and_a_later_run_finishes_it(
     assert {row.status for row in rows(session, document.id).values()} == {DeliveryStatus.queued}
 
 
-def test_a_contact_without_an_address_is_reported_not_skipped(
+def test_a_contact_without_an_address_stops_the_sending_before_anything_goes_out(
     session: Session, roster: Roster, smtp: SmtpServer, council_home: Path
 ) -> None:
     roster.planning_chiefs[1].email = None
     session.add(roster.planning_chiefs[1])
     session.commit()
     document = make_document(session, council_home, roster.cycle)
-    report = send(session, document.id, smtp_channel(smtp), council_home)
-    missing = [item for item in report.outcomes if item.outcome is Outcome.missing_email]
+    with pytest.raises(
+        InputError, match=r"no e-mail address for 1 recipient\(s\) \(米沢市\).*COUNCIL_UNDELIVERABLE"
+    ) as error:
+        send(session, document.id, smtp_channel(smtp), council_home)
+    assert "\n" not in str(error.value)
+    assert session.exec(select(Delivery)).all() == []
+    assert smtp.handler.received == []
+
+
+def test_the_secretariat_may_go_on_and_record_who_has_no_address(
+    session: Session, roster: Roster, smtp: SmtpServer, council_home: Path
+) -> None:
+    roster.planning_chiefs[1].email = None
+    session.add(roster.planning_chiefs[1])
+    session.commit()
+    document = make_document(session, council_home, roster.cycle)
+    report = send(session, document.id, smtp_channel(smtp), council_home, undeliverable=UndeliverablePolicy.record)
+    missing = [item for item in report.outcomes if item.outcome is Outcome.undeliverable]
     assert [item.recipient for item in missing] == ["米沢市企画担当課長"]
-    assert "メールアドレス未登録 1件" in report.summary_ja()
-    assert "| 米沢市企画担当課長 |  | missing_email | 0 | no e-mail address on the roster |" in report.as_markdown()
+    assert report.complete  # settled: the secretariat chose to go on without them
+    assert report.count(Outcome.sent) == 4
+    assert "宛先なし（メールアドレス未登録） 1件" in report.summary_ja()
+    assert "| 米沢市企画担当課長 |  | undeliverable | 0 | no e-mail address on the roster |" in report.as_markdown()
     row = rows(session, document.id)["企画担当課長"]
-    assert (row.status, row.error) == (DeliveryStatus.queued, MISSING_EMAIL)
+    assert (row.status, row.error) == (DeliveryStatus.undeliverable, MISSING_EMAIL)
+    assert len(smtp.handler.received) == 4
+
+    again = send(session, document.id, smtp_channel(smtp), council_home, undeliverable=UndeliverablePolicy.record)
+    assert (again.count(Outcome.undeliverable), again.count(Outcome.already_sent)) == (1, 4)
     assert len(smtp.handler.received) == 4
 
     roster.planning_chiefs[1].email = "kikaku@062022.example.jp"
     session.add(roster.planning_chiefs[1])
     session.commit()
-    assert send(session, document.id, smtp_channel(smtp), council_home).complete
-    assert len(smtp.handler.received) == 5
+    late = send(session, document.id, smtp_channel(smtp), council_home)  # its address loaded: it is sent now
+    assert late.complete
+    assert (late.count(Outcome.sent), late.count(Outcome.already_sent)) == (1, 4)
+    assert len(smtp.handler.to("kikaku@062022.example.jp")) == 1
+    assert rows(session, document.id)["kikaku@062022.example.jp"].status is DeliveryStatus.sent
 
 
 def test_a_hostile_title_cannot_add_a_header_or_a_recipient(
@@ -330,6 +358,9 @@ def test_refusals_change_nothing(session: Session, roster: Roster, smtp: SmtpSer
     superseded = make_document(session, council_home, roster.cycle, status=DocumentStatus.superseded)
     with pytest.raises(InputError, match="superseded"):
         send(session, superseded.id, smtp_channel(smtp), council_home)
+    draft = make_document(session, council_home, roster.cycle, status=DocumentStatus.draft, subject="council-3")
+    with pytest.raises(InputError, match=r"is a draft \(案\): issue it before sending it"):
+        send(session, draft.id, smtp_channel(smtp), council_home)
     with pytest.raises(NotFoundError):
         send(session, 9999, smtp_channel(smtp), council_home)
     no_body = make_document(session, council_home, roster.cycle, version=2, subject="council-2")

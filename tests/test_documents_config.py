@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from documents_seed import NOW, TOKYO, seed_year
+from documents_seed import TOKYO, seed_year
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from council.context import Context
 from council.documents.builders import addressees
-from council.documents.facts import Member
-from council.documents.office import load_office
-from council.documents.service import render_meeting_documents, render_survey_request
+from council.documents.facts import Member, Members
+from council.documents.files import version_files
+from council.documents.office import OfficeConfig, load_office
 from council.documents.text import circled, markdown_escape, meeting_time_span, one_line
-from council.documents.texts import load_texts
+from council.documents.texts import TEXTS_FILE, load_texts
 from council.errors import InputError
+from council.meetings.actions import prepare_meeting
 from council.resources import data_dir
-from models import DocumentKind, OrganizationKind
+from council.survey.actions import kickoff_survey
+from models import Document, OrganizationKind
 from models.db import session_scope
 
 PROJECT = Path(__file__).resolve().parents[1]
+REFERENCE = data_dir("reference")
+
+
+def office() -> OfficeConfig:
+    return load_office(REFERENCE / "office.yaml")
 
 
 @pytest.fixture
@@ -39,40 +49,57 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_the_department_is_named_only_in_configuration() -> None:
-    office = load_office()
-    code_and_templates = [
+    letterhead = office()
+    code_templates_and_wording = [
         *PROJECT.joinpath("council/documents").glob("*.py"),
         *PROJECT.joinpath("templates").rglob("*"),
+        REFERENCE / TEXTS_FILE,
     ]
-    for path in code_and_templates:
+    for path in code_templates_and_wording:
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            for name in (office.department, "企画振興部", office.section):
+            for name in (letterhead.department, "企画振興部", letterhead.section):
                 assert name not in text, f"{path.relative_to(PROJECT)} spells {name}"
 
 
-def test_office_file_from_the_environment_renames_sender_and_contact(
-    engine: Engine, office_file: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_letters_wording_lives_in_reference_data_not_in_code() -> None:
+    """Every sentence of a letter is in reference/documents.yaml `letters:` (the builders fill its placeholders)."""
+    sentences = ("お願いします", "御提出", "再依頼", "御容赦", "当日配布", "送付します", "開催します", "訂正します")
+    wording = (REFERENCE / TEXTS_FILE).read_text(encoding="utf-8")
+    for sentence in sentences:
+        assert sentence in wording, sentence
+    for path in PROJECT.joinpath("council").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for sentence in sentences:
+            assert sentence not in text, f"{path.relative_to(PROJECT)} spells {sentence!r}"
+
+
+def test_office_file_from_the_settings_renames_sender_and_contact(
+    engine: Engine, office_file: Path, make_context: Callable[..., Context]
 ) -> None:
     _edit(office_file, "department: みらい企画創造部", "department: 総合政策部")
     _edit(office_file, "number_format: 市第{n}号", "number_format: 総政第{n}号")
-    monkeypatch.setenv("COUNCIL_OFFICE_FILE", str(office_file))
     with session_scope(engine) as session:
         seed_year(session)
-    with session_scope(engine) as session:
-        (notice,) = render_meeting_documents(
-            session, meeting_key="council-1", fiscal_year=2026, now=NOW, kinds=(DocumentKind.notice,), formats=("md",)
-        )
-        request = render_survey_request(session, fiscal_year=2026, now=NOW, formats=("md",), deadline=date(2026, 6, 30))
-    text = notice.markdown.read_text(encoding="utf-8")
+    letterhead = {"COUNCIL_OFFICE_FILE": str(office_file)}
+    kickoff = kickoff_survey(make_context(date(2026, 5, 29), **letterhead), 2026)
+    prepared = prepare_meeting(
+        make_context(date(2026, 6, 24), **letterhead), 2026, "council-1", kinds=("notice",), approval=False
+    )
+    home = make_context().settings.home
+    with Session(engine) as session:
+        request, notice = (session.get(Document, i) for i in (kickoff.request_document_id, *prepared.document_ids))
+        assert request is not None
+        assert notice is not None
+        request_text = version_files(home, request.directory)["md"].read_text(encoding="utf-8")
+        text = version_files(home, notice.directory)["md"].read_text(encoding="utf-8")
     assert "山形県総合政策部長" in text
     assert "担当：総合政策部市町村課" in text
-    assert "総政第1号" in text
+    assert text.startswith("総政第2号\n\n令和8年6月24日\n")
     assert "みらい企画創造部" not in text
-    request_text = request.markdown.read_text(encoding="utf-8")
     assert "山形県知事" in request_text
-    assert "総政第2号" in request_text
-    assert "令和8年6月30日（火）" in request_text
+    assert request_text.startswith("総政第1号\n\n令和8年5月29日\n")
+    assert "令和8年6月23日（火）" in request_text  # the survey's deadline
 
 
 @pytest.mark.parametrize(
@@ -102,18 +129,41 @@ def test_bad_texts_name_file_and_line(tmp_path: Path) -> None:
         load_texts(path)
 
 
+def test_a_letter_phrase_with_an_unknown_placeholder_is_refused_when_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "documents.yaml"
+    text = (REFERENCE / TEXTS_FILE).read_text(encoding="utf-8")
+    assert "提出期限を{new_deadline}とさせて" in text
+    path.write_text(
+        text.replace("提出期限を{new_deadline}とさせて", "提出期限を{new_dedline}とさせて"), encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"letters\.reminder_after_deadline\.body") as caught:
+        load_texts(path)
+    assert str(path) in str(caught.value)
+    assert "new_dedline" in str(caught.value)
+    assert "line " in str(caught.value)
+
+
+def _members(addressed: list[Member], everyone: list[Member] | None = None) -> Members:
+    sizes: dict[tuple[OrganizationKind, str], int] = {}
+    for member in everyone if everyone is not None else addressed:
+        sizes[(member.kind, member.role)] = sizes.get((member.kind, member.role), 0) + 1
+    return Members(addressed=tuple(addressed), group_sizes=sizes)
+
+
+COUNCIL = [
+    Member(OrganizationKind.municipality, "山形市", "企画担当課長", "山形市企画担当課長", 1),
+    Member(OrganizationKind.municipality, "米沢市", "企画担当課長", "米沢市企画担当課長", 2),
+    Member(OrganizationKind.municipality, "鶴岡市", "企画担当課長", "鶴岡市企画担当課長", 3),
+    Member(OrganizationKind.department, "総務部", "主幹課長", "総務部主幹課長", 4),
+    Member(OrganizationKind.department, "県土整備部", "主幹課長", "県土整備部主幹課長", 5),
+    Member(OrganizationKind.department, "企画部", "次長", "企画部次長", 6),
+    Member(OrganizationKind.regional_office, "庄内総合支庁", "連携支援室長", "庄内総合支庁連携支援室長", 7),
+    Member(OrganizationKind.secretariat, "市町村課", "市町村課長", "市町村課長", 8),
+]
+
+
 def test_addressees_group_several_members_and_name_single_posts() -> None:
-    office = load_office()
-    members = [
-        Member(OrganizationKind.municipality, "山形市", "企画担当課長", "山形市企画担当課長", 1),
-        Member(OrganizationKind.municipality, "米沢市", "企画担当課長", "米沢市企画担当課長", 2),
-        Member(OrganizationKind.department, "総務部", "主幹課長", "総務部主幹課長", 4),
-        Member(OrganizationKind.department, "県土整備部", "主幹課長", "県土整備部主幹課長", 5),
-        Member(OrganizationKind.department, "企画部", "次長", "企画部次長", 6),
-        Member(OrganizationKind.regional_office, "庄内総合支庁", "連携支援室長", "庄内総合支庁連携支援室長", 7),
-        Member(OrganizationKind.secretariat, "市町村課", "市町村課長", "市町村課長", 8),
-    ]
-    assert addressees(members, office) == (
+    assert addressees(_members(COUNCIL), office()) == (
         "各市町村企画担当課長　様",
         "企画部次長　様",
         "各部局主幹課長　様",
@@ -122,8 +172,22 @@ def test_addressees_group_several_members_and_name_single_posts() -> None:
     mayors = [
         Member(OrganizationKind.municipality, n, "市町村長", f"{n}長", i) for i, n in enumerate(("山形市", "米沢市"))
     ]
-    assert addressees(mayors, office) == ("各市町村長　様",)
-    assert addressees([], office) == ("関係各位",)
+    assert addressees(_members(mayors), office()) == ("各市町村長　様",)
+    assert addressees(_members([]), office()) == ("関係各位",)
+
+
+def test_a_letter_to_some_of_a_group_is_addressed_to_those_concerned() -> None:
+    """A 督促 to those who have not answered: 関係… for several of a group, the title for one, 各… for all of one."""
+    some = [COUNCIL[1], COUNCIL[2], COUNCIL[4], COUNCIL[6]]
+    assert addressees(_members(some, COUNCIL), office()) == (
+        "関係市町村企画担当課長　様",
+        "県土整備部主幹課長　様",
+        "庄内総合支庁連携支援室長　様",
+    )
+    assert addressees(_members([COUNCIL[1]], COUNCIL), office()) == ("米沢市企画担当課長　様",)
+    assert addressees(_members(COUNCIL[3:5], COUNCIL), office()) == ("各部局主幹課長　様",)
+    mayors = [Member(OrganizationKind.municipality, n, "市町村長", f"{n}長", i) for i, n in enumerate("ABC")]
+    assert addressees(_members(mayors[:2], mayors), office()) == ("関係市町村長　様",)
 
 
 def test_text_helpers() -> None:

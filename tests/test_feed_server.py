@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,6 +46,7 @@ class Running:
     token_id: int
     other_secret: str
     client: httpx.Client
+    feeds_dir: Path
 
 
 @contextmanager
@@ -71,10 +73,11 @@ def running(app: Starlette) -> Iterator[str]:
 
 
 @pytest.fixture
-def feed_server(engine: Engine) -> Iterator[Running]:
+def feed_server(engine: Engine, council_home: Path) -> Iterator[Running]:
+    feeds_dir = council_home / "feeds"
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG, feeds_dir=feeds_dir)
         issued = create_token(session, feed="org-062014", label="山形市", now=PUBLISHED, config=CONFIG, actor="t")
         other = create_token(session, feed="org-062049", label="酒田市", now=PUBLISHED, config=CONFIG, actor="t")
         token_id = issued.token.id or 0
@@ -84,7 +87,7 @@ def feed_server(engine: Engine) -> Iterator[Running]:
         running(create_app(engine, config=CONFIG, refresh_seconds=0)) as url,
         httpx.Client(base_url=url, timeout=10) as client,
     ):
-        yield Running(url, engine, issued.secret, token_id, other.secret, client)
+        yield Running(url, engine, issued.secret, token_id, other.secret, client, feeds_dir)
 
 
 def snapshot_body(engine: Engine, name: str) -> bytes:
@@ -151,6 +154,7 @@ def test_republished_feed_gets_a_new_etag_and_date(feed_server: Running) -> None
             now=PUBLISHED + timedelta(days=2),
             wall_clock=PUBLISHED + timedelta(days=2),
             config=CONFIG,
+            feeds_dir=feed_server.feeds_dir,
         )
         session.commit()
     new = feed_server.client.get(url, headers={"If-None-Match": old.headers["etag"]})
@@ -214,10 +218,12 @@ def test_subscribe_page_without_a_base_url_has_relative_links_and_ignores_the_ho
     assert feed_server.client.get("/feeds/council.ics/", follow_redirects=False).status_code == 404
 
 
-def test_subscribe_page_with_a_base_url_links_there_and_offers_webcal(engine: Engine) -> None:
+def test_subscribe_page_with_a_base_url_links_there_and_offers_webcal(engine: Engine, council_home: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
+        publish_feeds(
+            session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG, feeds_dir=council_home / "feeds"
+        )
         session.commit()
     config = replace(CONFIG, public_base_url="https://council.example.jp")
     with running(create_app(engine, config=config, refresh_seconds=0)) as url:
@@ -228,10 +234,12 @@ def test_subscribe_page_with_a_base_url_links_there_and_offers_webcal(engine: En
     assert "evil.example" not in page.text
 
 
-def test_store_refreshes_only_when_due(engine: Engine) -> None:
+def test_store_refreshes_only_when_due(engine: Engine, council_home: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
+        publish_feeds(
+            session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG, feeds_dir=council_home / "feeds"
+        )
         session.commit()
     now = [100.0]
     store = FeedStore(engine, refresh_seconds=5, clock=lambda: now[0])
@@ -246,6 +254,7 @@ def test_store_refreshes_only_when_due(engine: Engine) -> None:
             now=PUBLISHED + timedelta(days=1),
             wall_clock=PUBLISHED + timedelta(days=1),
             config=CONFIG,
+            feeds_dir=council_home / "feeds",
         )
         session.commit()
     now[0] = 104.9
@@ -306,7 +315,7 @@ def test_last_modified_is_never_after_the_date_and_a_future_one_gives_no_wrong_3
         meeting.venue = "山形県庁講堂"
         session.add(meeting)
         real = datetime.now(UTC)
-        publish_feeds(session, today=TODAY, now=future, wall_clock=real, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=future, wall_clock=real, config=CONFIG, feeds_dir=feed_server.feeds_dir)
         session.commit()
     changed = feed_server.client.get(url, headers={"If-Modified-Since": stale_client})
     assert changed.status_code == 200
@@ -351,10 +360,12 @@ def test_query_strings_are_dropped_from_access_log_records() -> None:
         assert record.getMessage() == '127.0.0.1:5 - "GET /feeds/x.ics HTTP/1.1" 200'
 
 
-def test_store_keeps_serving_when_the_database_fails(sqlite_engine: Engine) -> None:
+def test_store_keeps_serving_when_the_database_fails(sqlite_engine: Engine, council_home: Path) -> None:
     with Session(sqlite_engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG)
+        publish_feeds(
+            session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=CONFIG, feeds_dir=council_home / "feeds"
+        )
         session.commit()
     store = FeedStore(sqlite_engine, refresh_seconds=0)
     store.refresh()

@@ -25,15 +25,26 @@ from council.cli import feeds as feeds_cli
 from council.clock import today_in_tokyo
 from council.errors import InputError, NotFoundError
 from council.feeds.config import FeedConfig
-from council.feeds.publish import publish_feeds, write_static_feeds
-from council.feeds.selection import Directory, MeetingRecord, OrganizationRecord, Schedule, StageRecord, TaskRecord, assemble_feeds, feed_window
-from council.feeds.tokens import create_token, hash_token, list_tokens, revoke_token, token_grants
-from council.feeds.publish import STATIC_MANIFEST
 from council.feeds.ical import Organizer, event_uid
+from council.feeds.publish import STATIC_MANIFEST, publish_feeds, write_static_feeds
+from council.feeds.selection import (
+    Directory,
+    MeetingRecord,
+    OrganizationRecord,
+    Schedule,
+    StageRecord,
+    TaskRecord,
+    assemble_feeds,
+    feed_window,
+)
+from council.feeds.tokens import create_token, hash_token, list_tokens, revoke_token, token_grants
 from council.wareki import fiscal_year_of
 from models import (
     AuditEvent,
     Body,
+    Document,
+    DocumentKind,
+    DocumentStatus,
     FeedSnapshot,
     FeedToken,
     Meeting,
@@ -321,18 +332,24 @@ def test_no_private_event_in_a_public_feed_and_every_tzid_declared(
 # --- publishing against the database --------------------------------------------------------------------------
 
 
+@pytest.fixture
+def feeds_dir(council_home: Path) -> Path:
+    """Where the feeds are written (COUNCIL_HOME/feeds, as the settings say)."""
+    return council_home / "feeds"
+
+
 def publish(
-    session: Session, *, today: date = TODAY, now: datetime = NOW, config: FeedConfig = CONFIG
+    session: Session, feeds_dir: Path, *, today: date = TODAY, now: datetime = NOW, config: FeedConfig = CONFIG
 ) -> dict[str, bytes]:
-    publish_feeds(session, today=today, now=now, wall_clock=now, config=config)
+    publish_feeds(session, today=today, now=now, wall_clock=now, config=config, feeds_dir=feeds_dir)
     session.commit()
     return {snapshot.name: snapshot.body for snapshot in session.exec(select(FeedSnapshot)).all()}
 
 
-def test_publish_stores_snapshots_and_writes_files(engine: Engine, council_home: Path) -> None:
+def test_publish_stores_snapshots_and_writes_files(engine: Engine, council_home: Path, feeds_dir: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        report = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        report = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
         snapshots = {s.name: s for s in session.exec(select(FeedSnapshot)).all()}
     assert set(report.changed) == set(snapshots) >= {"council", "secretariat", "org-062014", "region-murayama"}
@@ -340,8 +357,8 @@ def test_publish_stores_snapshots_and_writes_files(engine: Engine, council_home:
     assert council.public
     assert not snapshots["secretariat"].public
     assert council.body_sha256 == hashlib.sha256(council.body).hexdigest()
-    assert (council_home / "feeds" / "council.ics").read_bytes() == council.body
-    assert (council_home / "feeds" / "council.ics").stat().st_mtime == NOW.timestamp()
+    assert (feeds_dir / "council.ics").read_bytes() == council.body
+    assert (feeds_dir / "council.ics").stat().st_mtime == NOW.timestamp()
     assert summaries(council.body) == {
         "第1回県・市町村連携推進会議",
         "市町村長会議",
@@ -361,10 +378,12 @@ def test_publish_stores_snapshots_and_writes_files(engine: Engine, council_home:
     assert event.decoded("DTSTAMP") == PLANNED_AT
 
 
-def test_unchanged_rebuild_keeps_bytes_etag_and_last_modified(engine: Engine, council_home: Path) -> None:
+def test_unchanged_rebuild_keeps_bytes_etag_and_last_modified(
+    engine: Engine, council_home: Path, feeds_dir: Path
+) -> None:
     with Session(engine) as session:
         seed_year(session)
-        first = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        first = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
         second = publish_feeds(
             session,
@@ -372,70 +391,77 @@ def test_unchanged_rebuild_keeps_bytes_etag_and_last_modified(engine: Engine, co
             now=NOW + timedelta(days=1),
             wall_clock=NOW + timedelta(days=1),
             config=CONFIG,
+            feeds_dir=feeds_dir,
         )
         session.commit()
     assert second.changed == ()
     assert [(f.name, f.etag, f.changed_at) for f in first.feeds] == [
         (f.name, f.etag, f.changed_at) for f in second.feeds
     ]
-    assert (council_home / "feeds" / "council.ics").stat().st_mtime == NOW.timestamp()
+    assert (feeds_dir / "council.ics").stat().st_mtime == NOW.timestamp()
 
 
 def test_last_modified_is_the_wall_clock_of_the_change_not_the_simulated_time(
-    engine: Engine, council_home: Path
+    engine: Engine, council_home: Path, feeds_dir: Path
 ) -> None:
     """A simulation publishes on 17 Feb 2027 while it is really 30 Nov 2026: the feed is dated by the real publish."""
     simulated = datetime(2027, 2, 17, 0, 30, tzinfo=UTC)
     real = datetime(2026, 11, 30, 3, 0, 5, tzinfo=UTC)
     with Session(engine) as session:
         seed_year(session)
-        report = publish_feeds(session, today=simulated.date(), now=simulated, wall_clock=real, config=CONFIG)
+        report = publish_feeds(
+            session, today=simulated.date(), now=simulated, wall_clock=real, config=CONFIG, feeds_dir=feeds_dir
+        )
         session.commit()
         snapshot = session.exec(select(FeedSnapshot).where(FeedSnapshot.name == "council")).one()
     assert snapshot.changed_at == real
     assert snapshot.built_at == real
     assert {feed.changed_at for feed in report.feeds} == {real}
-    assert (council_home / "feeds" / "council.ics").stat().st_mtime == real.timestamp()
+    assert (feeds_dir / "council.ics").stat().st_mtime == real.timestamp()
 
 
-def test_a_last_modified_ahead_of_the_wall_clock_is_brought_back(engine: Engine, council_home: Path) -> None:
+def test_a_last_modified_ahead_of_the_wall_clock_is_brought_back(
+    engine: Engine, council_home: Path, feeds_dir: Path
+) -> None:
     """Snapshots dated by a simulated clock before the two clocks were told apart: the next publish repairs them,
     even when nothing changed, and a later real change is dated after it."""
     future = datetime(2027, 2, 17, 0, 30, tzinfo=UTC)
     real = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
     with Session(engine) as session:
         seeded = seed_year(session)
-        publish_feeds(session, today=TODAY, now=NOW, wall_clock=future, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=NOW, wall_clock=future, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
-        unchanged = publish_feeds(session, today=TODAY, now=NOW, wall_clock=real, config=CONFIG)
+        unchanged = publish_feeds(session, today=TODAY, now=NOW, wall_clock=real, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
         assert unchanged.changed == ()
         assert {feed.changed_at for feed in unchanged.feeds} == {real}
-        assert (council_home / "feeds" / "council.ics").stat().st_mtime == real.timestamp()
+        assert (feeds_dir / "council.ics").stat().st_mtime == real.timestamp()
         meeting = session.get(Meeting, seeded.meeting_ids["council-1"])
         assert meeting is not None
         meeting.venue = "山形県庁講堂"
         session.add(meeting)
         session.commit()
         later = real + timedelta(hours=1)
-        changed = publish_feeds(session, today=TODAY, now=NOW, wall_clock=later, config=CONFIG)
+        changed = publish_feeds(session, today=TODAY, now=NOW, wall_clock=later, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
     council = next(feed for feed in changed.feeds if feed.name == "council")
     assert council.changed
     assert council.changed_at == later
 
 
-def test_wall_clock_needs_a_time_zone(engine: Engine) -> None:
+def test_wall_clock_needs_a_time_zone(engine: Engine, feeds_dir: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
         with pytest.raises(ValueError, match="time zone"):
-            publish_feeds(session, today=TODAY, now=NOW, wall_clock=datetime(2026, 4, 1), config=CONFIG)
+            publish_feeds(
+                session, today=TODAY, now=NOW, wall_clock=datetime(2026, 4, 1), config=CONFIG, feeds_dir=feeds_dir
+            )
 
 
-def test_reschedule_keeps_uid_raises_sequence_and_moves_times(engine: Engine) -> None:
+def test_reschedule_keeps_uid_raises_sequence_and_moves_times(engine: Engine, feeds_dir: Path) -> None:
     with Session(engine) as session:
         seeded = seed_year(session)
-        before = events_of(publish(session)["council"])[COUNCIL_1]
+        before = events_of(publish(session, feeds_dir)["council"])[COUNCIL_1]
         meeting = session.get(Meeting, seeded.meeting_ids["council-1"])
         assert meeting is not None
         meeting.starts_at, meeting.ends_at = tokyo(2026, 7, 15, 10), tokyo(2026, 7, 15, 12)
@@ -445,7 +471,7 @@ def test_reschedule_keeps_uid_raises_sequence_and_moves_times(engine: Engine) ->
         session.add(meeting)
         session.commit()
         later = NOW + timedelta(days=60)
-        after = events_of(publish(session, now=later)["council"])[COUNCIL_1]
+        after = events_of(publish(session, feeds_dir, now=later)["council"])[COUNCIL_1]
         snapshot = session.exec(select(FeedSnapshot).where(FeedSnapshot.name == "council")).one()
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     assert after.decoded("DTSTART") == tokyo(2026, 7, 15, 10)
@@ -455,10 +481,10 @@ def test_reschedule_keeps_uid_raises_sequence_and_moves_times(engine: Engine) ->
     assert snapshot.changed_at == later
 
 
-def test_cancel_marks_the_event_and_retention_removes_it(engine: Engine) -> None:
+def test_cancel_marks_the_event_and_retention_removes_it(engine: Engine, feeds_dir: Path) -> None:
     with Session(engine) as session:
         seeded = seed_year(session)
-        publish(session)
+        publish(session, feeds_dir)
         meeting = session.get(Meeting, seeded.meeting_ids["council-1"])
         assert meeting is not None
         meeting.status = MeetingStatus.cancelled
@@ -467,60 +493,103 @@ def test_cancel_marks_the_event_and_retention_removes_it(engine: Engine) -> None
         session.add(meeting)
         session.commit()
         config = replace(CONFIG, cancelled_retention=timedelta(days=30))
-        event = events_of(publish(session, today=date(2026, 6, 10), config=config)["council"])[COUNCIL_1]
+        event = events_of(publish(session, feeds_dir, today=date(2026, 6, 10), config=config)["council"])[COUNCIL_1]
         assert str(event["STATUS"]) == "CANCELLED"
         assert str(event["SUMMARY"]) == "【中止】第1回県・市町村連携推進会議"
         assert int(event["SEQUENCE"]) == 1
-        assert COUNCIL_1 in events_of(publish(session, today=date(2026, 8, 7), config=config)["org-062014"])
-        assert COUNCIL_1 not in events_of(publish(session, today=date(2026, 8, 8), config=config)["org-062014"])
+        assert COUNCIL_1 in events_of(publish(session, feeds_dir, today=date(2026, 8, 7), config=config)["org-062014"])
+        assert COUNCIL_1 not in events_of(
+            publish(session, feeds_dir, today=date(2026, 8, 8), config=config)["org-062014"]
+        )
 
 
-def test_stage_change_raises_its_sequence_and_a_new_agenda_only_its_stamp(engine: Engine) -> None:
+def test_stage_change_raises_its_sequence_and_a_new_agenda_only_its_stamp(engine: Engine, feeds_dir: Path) -> None:
     survey = event_uid("yamagata/2026/stage/survey")
     with Session(engine) as session:
         seed_year(session, with_agenda=False)
-        before = events_of(publish(session)["council"])
+        before = events_of(publish(session, feeds_dir)["council"])
         assert "URL" not in before[COUNCIL_1]
         stage = session.exec(select(Stage).where(Stage.key == "survey")).one()
         stage.end_date = date(2026, 5, 8)
         session.add(stage)
         session.commit()
         later = NOW + timedelta(days=3)
-        after = events_of(publish(session, now=later)["council"])
+        after = events_of(publish(session, feeds_dir, now=later)["council"])
     assert int(after[survey]["SEQUENCE"]) == int(before[survey]["SEQUENCE"]) + 1
     assert after[survey].decoded("DTEND") == date(2026, 5, 9)
     assert after[survey].decoded("DTSTAMP") == later  # stages carry no timestamp: the publish that saw the change
     assert after[COUNCIL_1].to_ical() == before[COUNCIL_1].to_ical()
 
 
-def test_organizer_from_the_environment_and_missing_council(engine: Engine) -> None:
+def test_only_an_issued_agenda_is_linked_from_its_meeting(engine: Engine, feeds_dir: Path) -> None:
+    """A draft (案) may still change: the event links the agenda once it is issued, then its newest issued version."""
+    issued_at = datetime(2026, 6, 24, 0, 30, tzinfo=UTC)
+
+    def agenda(cycle_id: int, version: int, status: DocumentStatus) -> Document:
+        draft = status is DocumentStatus.draft
+        return Document(
+            cycle_id=cycle_id,
+            kind=DocumentKind.agenda,
+            subject="council-1",
+            version=version,
+            status=status,
+            title="第1回県・市町村連携推進会議 次第",
+            content_hash=f"{version}" * 64,
+            directory=f"documents/2026/agenda/council-1/{'draft' if draft else f'v{version}'}",
+            planned_issue_on=date(2026, 6, 24),
+            issued_on=None if draft else date(2026, 6, 24),
+            issued_at=None if draft else issued_at,
+            created_at=PLANNED_AT,
+        )
+
+    def link(session: Session) -> str | None:
+        event = events_of(publish(session, feeds_dir)["council"])[COUNCIL_1]
+        return str(event["URL"]) if "URL" in event else None
+
+    with Session(engine) as session:
+        seeded = seed_year(session, with_agenda=False)
+        first = agenda(seeded.cycle_id, 1, DocumentStatus.draft)
+        session.add(first)
+        session.commit()
+        assert link(session) is None
+        first.status, first.issued_on, first.issued_at = DocumentStatus.issued, date(2026, 6, 24), issued_at
+        first.directory = "documents/2026/agenda/council-1/v1"
+        session.add(first)
+        session.commit()
+        assert link(session) == "https://council.example.jp/documents/2026/agenda/council-1/v1/"
+        session.add(agenda(seeded.cycle_id, 2, DocumentStatus.draft))
+        session.commit()
+        assert link(session) == "https://council.example.jp/documents/2026/agenda/council-1/v1/"
+
+
+def test_organizer_from_the_environment_and_missing_council(engine: Engine, feeds_dir: Path) -> None:
     with Session(engine) as session:
         with pytest.raises(NotFoundError, match="not set up"):
-            publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+            publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG, feeds_dir=feeds_dir)
         seed_year(session)
         config = replace(CONFIG, organizer_email="jimukyoku@pref.example.jp", organizer_name="連携推進会議事務局")
-        event = events_of(publish(session, config=config)["council"])[COUNCIL_1]
+        event = events_of(publish(session, feeds_dir, config=config)["council"])[COUNCIL_1]
     assert str(event["ORGANIZER"]) == "mailto:jimukyoku@pref.example.jp"
     assert event["ORGANIZER"].params["CN"] == "連携推進会議事務局"
     assert "ATTENDEE" not in event
 
 
-def test_a_deactivated_organisation_loses_its_feed(engine: Engine, council_home: Path) -> None:
+def test_a_deactivated_organisation_loses_its_feed(engine: Engine, council_home: Path, feeds_dir: Path) -> None:
     with Session(engine) as session:
         seed_year(session)
-        publish(session)
-        assert (council_home / "feeds" / "org-062049.ics").exists()
+        publish(session, feeds_dir)
+        assert (feeds_dir / "org-062049.ics").exists()
         sakata = session.exec(select(Organization).where(Organization.code == "062049")).one()
         sakata.active = False
         session.add(sakata)
         session.commit()
-        report = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        report = publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
         names = set(session.exec(select(FeedSnapshot.name)).all())
     assert "org-062049" in report.removed
     assert "region-庄内" in report.removed
     assert "org-062049" not in names
-    assert not (council_home / "feeds" / "org-062049.ics").exists()
+    assert not (feeds_dir / "org-062049.ics").exists()
 
 
 # --- tokens ---------------------------------------------------------------------------------------------------
@@ -631,10 +700,12 @@ def test_cli_build_writes_readable_files_and_removes_feeds_that_are_no_longer_pu
     assert (out / "index.html").read_text(encoding="utf-8") == "<p>our site</p>"
 
 
-def test_static_build_removes_only_what_it_wrote(engine: Engine, tmp_path: Path, umask_022: None) -> None:
+def test_static_build_removes_only_what_it_wrote(
+    engine: Engine, tmp_path: Path, umask_022: None, feeds_dir: Path
+) -> None:
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
         snapshots = {snapshot.name: snapshot for snapshot in session.exec(select(FeedSnapshot)).all()}
     out = tmp_path / "out"
@@ -661,11 +732,11 @@ def test_static_build_removes_only_what_it_wrote(engine: Engine, tmp_path: Path,
         write_static_feeds(out, [snapshots["council"]], known_feeds=known)
 
 
-def test_static_build_in_a_folder_built_before_the_manifest(engine: Engine, tmp_path: Path) -> None:
+def test_static_build_in_a_folder_built_before_the_manifest(engine: Engine, tmp_path: Path, feeds_dir: Path) -> None:
     """No manifest yet: a file named after one of our feeds that is one of our calendars is ours; nothing else."""
     with Session(engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG)
+        publish_feeds(session, today=TODAY, now=NOW, wall_clock=NOW, config=CONFIG, feeds_dir=feeds_dir)
         session.commit()
         snapshots = {snapshot.name: snapshot for snapshot in session.exec(select(FeedSnapshot)).all()}
     out = tmp_path / "old-build"
@@ -684,7 +755,9 @@ def test_static_build_in_a_folder_built_before_the_manifest(engine: Engine, tmp_
     ]
 
 
-def test_cli_publish_build_and_tokens(engine: Engine, council_home: Path, tmp_path: Path, cli: typer.Typer) -> None:
+def test_cli_publish_build_and_tokens(
+    engine: Engine, council_home: Path, tmp_path: Path, cli: typer.Typer, feeds_dir: Path
+) -> None:
     with Session(engine) as session:
         seed_year(session, fiscal_year=fiscal_year_of(today_in_tokyo()))
         session.commit()
@@ -698,7 +771,7 @@ def test_cli_publish_build_and_tokens(engine: Engine, council_home: Path, tmp_pa
     built = runner.invoke(cli, ["feeds", "build", "--out", str(out)])
     assert built.exit_code == 0, built.output
     assert sorted(p.name for p in out.iterdir()) == [STATIC_MANIFEST, "council.ics"]
-    assert (out / "council.ics").read_bytes() == (council_home / "feeds" / "council.ics").read_bytes()
+    assert (out / "council.ics").read_bytes() == (feeds_dir / "council.ics").read_bytes()
     assert "0 changed" in built.output
 
     created = runner.invoke(

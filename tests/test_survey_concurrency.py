@@ -13,10 +13,11 @@ import pytest
 from intake_workers import import_one, run_cli, run_together
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from survey_support import FY, ON_TIME, Row, csv_bytes, open_small_survey, write
+from survey_support import COUNCIL_CODE, FY, ON_TIME, Row, csv_bytes, open_small_survey, taxonomy, write
 
 from council.config import get_settings
 from council.survey.service import survey_tally
+from council.survey.store import get_survey
 from models import Organization, SurveySection
 from models.db import session_scope
 from models.survey import SubmissionOutcome, SurveyAnswer, SurveySubmission
@@ -58,7 +59,7 @@ def current_answers(engine: Engine, code: str) -> list[SurveyAnswer]:
 
 def tallied(engine: Engine) -> int:
     with session_scope(engine) as session:
-        tally = survey_tally(session, FY)
+        tally = survey_tally(session, get_survey(session, FY, COUNCIL_CODE), taxonomy=taxonomy())
     return tally.municipal_total + tally.department_total
 
 

@@ -6,11 +6,10 @@ import io
 from datetime import UTC, datetime
 
 from openpyxl import load_workbook
-from survey_support import Row, form_with_rows
+from survey_support import Row, form_with_rows, taxonomy
 
 from council.survey.forms import FormRespondent, form_bytes, form_file_name, write_forms
 from council.survey.readers import parse_file
-from council.survey.taxonomy import load_taxonomy
 from models import SurveySection
 from models.survey import Urgency
 
@@ -19,7 +18,7 @@ YAMAGATA = FormRespondent("062014", "山形市")
 
 
 def test_the_form_is_pre_filled_with_sections_drop_downs_and_instructions() -> None:
-    workbook = load_workbook(io.BytesIO(form_bytes(2026, YAMAGATA, load_taxonomy(), stamp=STAMP)))
+    workbook = load_workbook(io.BytesIO(form_bytes(2026, YAMAGATA, taxonomy(), stamp=STAMP)))
     assert workbook.sheetnames == ["記入要領", "選択肢", "施策の連携", "業務の連携", "情報交換・共有／人的交流"]
     assert workbook["選択肢"].sheet_state == "hidden"
     sheet = workbook["業務の連携"]
@@ -52,21 +51,23 @@ def test_the_form_is_pre_filled_with_sections_drop_downs_and_instructions() -> N
 
 
 def test_forms_are_reproducible_and_rewriting_leaves_files_alone(tmp_path) -> None:
-    taxonomy = load_taxonomy()
-    assert form_bytes(2026, YAMAGATA, taxonomy, stamp=STAMP) == form_bytes(2026, YAMAGATA, taxonomy, stamp=STAMP)
-    paths = write_forms(2026, [YAMAGATA, FormRespondent("dept-kikaku", "企画振興部")], taxonomy, tmp_path, stamp=STAMP)
+    categories = taxonomy()
+    assert form_bytes(2026, YAMAGATA, categories, stamp=STAMP) == form_bytes(2026, YAMAGATA, categories, stamp=STAMP)
+    paths = write_forms(
+        2026, [YAMAGATA, FormRespondent("dept-kikaku", "企画振興部")], categories, tmp_path, stamp=STAMP
+    )
     assert [p.name for p in paths] == ["survey-2026-062014.xlsx", "survey-2026-dept-kikaku.xlsx"]
     kikaku = FormRespondent("dept-kikaku", "企画振興部")
-    assert paths[1].read_bytes() == form_bytes(2026, kikaku, taxonomy, stamp=STAMP)
-    assert paths[0].read_bytes() == form_bytes(2026, YAMAGATA, taxonomy, stamp=STAMP)
+    assert paths[1].read_bytes() == form_bytes(2026, kikaku, categories, stamp=STAMP)
+    assert paths[0].read_bytes() == form_bytes(2026, YAMAGATA, categories, stamp=STAMP)
     before = paths[0].stat().st_mtime_ns
-    write_forms(2026, [YAMAGATA], taxonomy, tmp_path, stamp=STAMP)
+    write_forms(2026, [YAMAGATA], categories, tmp_path, stamp=STAMP)
     assert paths[0].stat().st_mtime_ns == before
     assert form_file_name(2026, YAMAGATA) == paths[0].name
 
 
 def test_a_blank_form_reads_back_as_an_answer_with_no_needs() -> None:
-    parsed = parse_file("blank.xlsx", form_bytes(2026, YAMAGATA, load_taxonomy(), stamp=STAMP), load_taxonomy())
+    parsed = parse_file("blank.xlsx", form_bytes(2026, YAMAGATA, taxonomy(), stamp=STAMP), taxonomy())
     assert (parsed.fiscal_year, parsed.organization_code, parsed.answers) == (2026, "062014", ())
 
 
@@ -84,7 +85,7 @@ def test_a_filled_form_reads_back_row_by_row() -> None:
         Row(SurveySection.policy, "その他", item="健康づくり", urgency="低"),
         Row(SurveySection.exchange, "人的交流関係（人事交流、研修派遣等）", item="人事交流", urgency="中"),
     ]
-    parsed = parse_file("filled.xlsx", form_with_rows(2026, "062014", "山形市", rows), load_taxonomy())
+    parsed = parse_file("filled.xlsx", form_with_rows(2026, "062014", "山形市", rows), taxonomy())
     assert [(a.section, a.row_number, a.category, a.urgency) for a in parsed.answers] == [
         (SurveySection.policy, 5, "shopping", Urgency.high),
         (SurveySection.policy, 6, "policy-other", Urgency.low),

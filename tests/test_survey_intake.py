@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from survey_bad_corpus import corpus, form_with_numeric_code, write_corpus
 from survey_support import (
     CALENDAR,
+    COUNCIL_CODE,
     DEPARTMENT_2017,
     FY,
     LATE,
@@ -27,6 +28,8 @@ from survey_support import (
     rows_2017,
     snapshot,
     spread,
+    survey_rules,
+    taxonomy,
     write,
 )
 
@@ -36,7 +39,8 @@ from council.resources import data_dir
 from council.survey.inbox import process_inbox
 from council.survey.intake import import_file
 from council.survey.readers import DEFAULT_LIMITS, FileLimits
-from council.survey.service import close_survey, open_survey
+from council.survey.service import close_survey_record, open_survey, survey_tally
+from council.survey.store import get_survey
 from models import Organization, OrganizationKind, SurveySection
 from models.db import session_scope
 from models.survey import ResponseStatus, SubmissionOutcome, SurveyAnswer, SurveyRespondent, SurveySubmission
@@ -184,7 +188,7 @@ def test_the_same_file_again_changes_nothing(engine: Engine, tmp_path: Path) -> 
 def test_answers_after_the_deadline_are_accepted_as_late_even_once_closed(engine: Engine, tmp_path: Path) -> None:
     open_small_survey(engine)
     with session_scope(engine) as session:
-        close_survey(session, FY, now=LATE)
+        assert close_survey_record(session, get_survey(session, FY, COUNCIL_CODE), now=LATE, actor="tester")
     report = import_file(
         write(tmp_path / "late.csv", csv_bytes(FY, "ro-shonai", [Row(OPERATIONS, "disaster")])),
         now=LATE,
@@ -232,7 +236,15 @@ def test_the_2017_answers_through_real_files_give_the_source_table(engine: Engin
     """Every organisation answers by CSV except one municipality and one department, on the Excel form."""
     with session_scope(engine) as session:
         load_reference(session, data_dir("reference"), now=OPENED, actor="test")
-        open_survey(session, fiscal_year=2017, now=OPENED, calendar=CALENDAR)
+        open_survey(
+            session,
+            fiscal_year=2017,
+            now=OPENED,
+            calendar=CALENDAR,
+            rules=survey_rules(),
+            council_code=COUNCIL_CODE,
+            actor="tester",
+        )
         municipalities = session.exec(
             select(Organization)
             .where(Organization.kind == OrganizationKind.municipality)
@@ -259,7 +271,9 @@ def test_the_2017_answers_through_real_files_give_the_source_table(engine: Engin
         )
         assert report.outcome == "accepted", report.error
     with session_scope(engine) as session:
-        tally = close_survey(session, 2017, now=ON_TIME.replace(year=2017))
+        survey = get_survey(session, 2017, COUNCIL_CODE)
+        assert close_survey_record(session, survey, now=ON_TIME.replace(year=2017), actor="tester")
+        tally = survey_tally(session, survey, taxonomy=taxonomy())
     expected = {
         POLICY: [(17, True), (8, True), (6, True), (1, True), (16, True), (4, True), (4, False)],
         OPERATIONS: [(11, False), (5, True), (4, True), (17, True)],

@@ -8,11 +8,10 @@ import json
 from datetime import UTC, datetime
 
 from openpyxl import load_workbook
-from survey_support import DEPARTMENT_2017, MUNICIPAL_2017, rows_2017, spread
+from survey_support import DEPARTMENT_2017, MUNICIPAL_2017, rows_2017, spread, taxonomy
 
 from council.survey.tally import SurveyTally, TallyAnswer, tally_answers
 from council.survey.tally_formats import row_labels, tally_csv, tally_payload, tally_text, tally_xlsx
-from council.survey.taxonomy import load_taxonomy
 from models import OrganizationKind, SurveySection
 
 MUNICIPALITIES = [f"m{index:02d}" for index in range(35)]
@@ -52,13 +51,13 @@ def assert_source_table(tally: SurveyTally) -> None:
 
 
 def test_the_2017_answers_give_the_source_table() -> None:
-    tally = tally_answers(2017, answers_2017(), load_taxonomy())
+    tally = tally_answers(2017, answers_2017(), taxonomy())
     assert_source_table(tally)
     assert (tally.municipal_respondents, tally.department_respondents) == (35, 17)
 
 
 def test_printed_labels_number_and_mark_like_the_source() -> None:
-    tally = tally_answers(2017, answers_2017(), load_taxonomy())
+    tally = tally_answers(2017, answers_2017(), taxonomy())
     labels = [label for label, _ in row_labels(tally, SurveySection.policy)]
     assert labels[0] == "①若者の定着・回帰関係（移住定住、空き家対策、Uターン等）*"
     assert labels[6] == "⑦中山間地振興関係（地域コミュニティ対策等）"
@@ -74,7 +73,7 @@ def test_the_other_category_is_counted_but_never_marked() -> None:
         TallyAnswer("dept", OrganizationKind.department, SurveySection.policy, "policy-other"),
         TallyAnswer("m1", OrganizationKind.municipality, SurveySection.policy, "policy-other"),
     ]
-    tally = tally_answers(2026, answers, load_taxonomy())
+    tally = tally_answers(2026, answers, taxonomy())
     other = next(row for row in tally.rows if row.code == "policy-other")
     assert (other.municipal_count, other.department_count, other.marked) == (1, 1, False)
 
@@ -86,7 +85,7 @@ def test_a_category_no_longer_in_the_taxonomy_falls_into_its_sections_other() ->
         TallyAnswer("s", OrganizationKind.secretariat, SurveySection.operations, "water"),  # not counted
         TallyAnswer("ro", OrganizationKind.regional_office, SurveySection.operations, "water"),
     ]
-    tally = tally_answers(2026, answers, load_taxonomy())
+    tally = tally_answers(2026, answers, taxonomy())
     assert next(row for row in tally.rows if row.code == "operations-other").municipal_count == 2
     assert tally.municipal_totals[SurveySection.operations] == 2
     water = next(row for row in tally.rows if row.code == "water")
@@ -95,7 +94,7 @@ def test_a_category_no_longer_in_the_taxonomy_falls_into_its_sections_other() ->
 
 
 def test_every_output_format_carries_the_same_numbers() -> None:
-    tally = tally_answers(2017, answers_2017(), load_taxonomy())
+    tally = tally_answers(2017, answers_2017(), taxonomy())
     payload = tally_payload(tally)
     assert payload["fiscal_year_label"] == "平成29年度"
     assert payload["municipal"]["by_section"] == {"policy": 87, "operations": 68, "exchange": 18}

@@ -40,6 +40,7 @@ from models import (
     DeliveryStatus,
     Document,
     DocumentKind,
+    DocumentNumber,
     DocumentStatus,
     Meeting,
     MeetingStatus,
@@ -112,10 +113,19 @@ def _render(
             for kind in ISSUED_BY_THEIR_ACTION:
                 if wanted is None or kind in wanted:
                     results += [
-                        RenderedDocument(document, files_of(session, document, stationery, chosen), False, None)
-                        for document in _issued(session, cycle, kind)
+                        _as_issued(session, stationery, document, chosen) for document in _issued(session, cycle, kind)
                     ]
         return results
+
+
+def _as_issued(
+    session: Session, stationery: Stationery, document: Document, formats: Sequence[str]
+) -> RenderedDocument:
+    """An issued version as it is: its files (a missing format rendered from its stored facts) and its 文書番号."""
+    number = session.get(DocumentNumber, document.number_id) if document.number_id is not None else None
+    return RenderedDocument(
+        document, files_of(session, document, stationery, formats), False, number.label if number else None
+    )
 
 
 def _draft(
@@ -145,7 +155,7 @@ def _meeting_document(
 ) -> RenderedDocument | None:
     issued = latest_issued(session, cycle.id or 0, kind, meeting.key)
     if issued is not None:
-        return RenderedDocument(issued, files_of(session, issued, stationery, formats), False, None)
+        return _as_issued(session, stationery, issued, formats)
     held = meeting.status == MeetingStatus.held
     if meeting.status == MeetingStatus.cancelled or (kind == DocumentKind.minutes) != held:
         return None  # notices and agendas before a meeting, minutes after it; nothing for a cancelled one
@@ -169,7 +179,7 @@ def _survey_request(
 ) -> RenderedDocument | None:
     issued = latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience))
     if issued is not None:
-        return RenderedDocument(issued, files_of(session, issued, stationery, formats), False, None)
+        return _as_issued(session, stationery, issued, formats)
     try:
         plan = survey_request_document(session, stationery, council, cycle, audience)
         return _draft(ctx, session, stationery, cycle, plan, formats)

@@ -22,7 +22,7 @@ class ThemeSnapshot:
     code: str
     title: str
     status: ThemeStatus
-    year: int  # the fiscal year whose plan it was in
+    year: int  # the fiscal year whose plan it was in; for a decided theme, the year that decided it
     initiative_kind: InitiativeKind | None
     deferred_to: int | None
     leads: tuple[str, ...]  # short names of the lead departments: 企画, 県土 …
@@ -55,9 +55,12 @@ def themes_as_of(session: Session, council_id: int, moment: datetime) -> list[Th
     last: dict[int, ThemeEvent] = {}
     kinds: dict[int, InitiativeKind] = {}
     deferred: dict[int, int] = {}
+    decided_in: dict[int, int] = {}  # not the year it was carried into: it runs there, it is not decided again
     for event in events:
         last[event.theme_id] = event
         detail = event.detail or {}
+        if event.to_status == ThemeStatus.decided and event.from_status != ThemeStatus.decided:
+            decided_in[event.theme_id] = event.fiscal_year
         if event.to_status == ThemeStatus.decided and "initiative_kind" in detail:
             kinds[event.theme_id] = InitiativeKind(detail["initiative_kind"])
         if event.to_status == ThemeStatus.deferred and detail.get("deferred_to_year") is not None:
@@ -73,7 +76,9 @@ def themes_as_of(session: Session, council_id: int, moment: datetime) -> list[Th
                 code=theme.code,
                 title=theme.title,
                 status=status,
-                year=event.fiscal_year,
+                year=decided_in.get(theme_id, event.fiscal_year)
+                if status == ThemeStatus.decided
+                else event.fiscal_year,
                 initiative_kind=kinds.get(theme_id) if status == ThemeStatus.decided else None,
                 deferred_to=deferred.get(theme_id) if status == ThemeStatus.deferred else None,
                 leads=leads.get(theme_id, ()),
