@@ -378,7 +378,9 @@ def test_invalid_pin_raises_and_writes_nothing(engine: Engine, council_id: int) 
 
 def test_unknown_year_and_unknown_meeting(engine: Engine, council_id: int) -> None:
     with Session(engine) as session:
-        with pytest.raises(NotFoundError, match=r"^fiscal year 2027 \(令和9年度\) has not been planned: run `council plan --fy 2027`$"):
+        with pytest.raises(
+            NotFoundError, match=r"^fiscal year 2027 \(令和9年度\) has not been planned: run `council plan --fy 2027`$"
+        ):
             pin_meeting(
                 session,
                 fiscal_year=2027,
