@@ -27,7 +27,13 @@ from council.feeds.actions import publish_feeds_step
 from council.survey.taxonomy import TAXONOMY_FILE, load_taxonomy
 from council.themes.catalogue import add_theme
 from flows.common import NotRetriedError, set_fault_hook
-from flows.meetings import PreparationReport, cancel_meeting_flow, prepare_meeting_flow, record_meeting_flow
+from flows.meetings import (
+    PreparationReport,
+    cancel_meeting_flow,
+    postpone_meeting_flow,
+    prepare_meeting_flow,
+    record_meeting_flow,
+)
 from models import (
     Approval,
     ApprovalStatus,
@@ -557,3 +563,80 @@ def test_cancelling_after_the_notice_tells_those_who_received_it(flow_world: Pat
     again = cancel_meeting_flow(FY, "council-1", reason="台風の接近のため", as_of=date(2026, 6, 22))
     assert (again.cancelled_tasks, again.sent) == ((), 0)
     assert assert_nothing_sent_twice(flow_world, sqlite_engine) == notified * 2
+
+
+POSTPONE_CHECKPOINTS = (
+    "after:postpone-meeting",
+    "after:issue-postponement",
+    "after:deliver-document",
+    "after:draft-annual-schedule",
+    "after:publish-feeds",
+)
+
+
+def test_postponing_after_the_notice_tells_those_who_received_it_and_replans(
+    flow_world: Path, sqlite_engine: Engine
+) -> None:
+    prepare_meeting_flow(FY, "council-1", as_of=NOTICE_DAY, kinds=["notice"], approval=False)
+    notified = sent_for(sqlite_engine, DocumentKind.notice, "council-1")
+
+    passed: list[str] = []
+    set_fault_hook(passed.append)
+    report = postpone_meeting_flow(FY, "council-1", day=date(2026, 7, 8), reason="会場の都合", as_of=date(2026, 6, 22))
+    set_fault_hook(None)
+
+    assert tuple(passed) == POSTPONE_CHECKPOINTS
+    assert report.change == "postponed"
+    assert "meeting:council-1" in report.moved
+    assert report.sent == notified == sent_for(sqlite_engine, DocumentKind.postponement, "council-1") > 0
+    [letter] = [d for d in documents_of(sqlite_engine, "council-1") if d.kind == DocumentKind.postponement]
+    assert (letter.id, letter.status, letter.issued_on) == (report.letter_id, DocumentStatus.issued, date(2026, 6, 22))
+    assert letter.facts is not None
+    assert (letter.facts["when"], letter.facts["new_when"]) == (
+        "令和8年7月1日（水）14時00分～16時00分",
+        "令和8年7月8日（水）14時00分～16時00分",
+    )
+    moved = meeting(sqlite_engine, "council-1")
+    assert moved.starts_at == datetime(2026, 7, 8, 5, 0, tzinfo=UTC)  # 14:00 in Tokyo, as before
+    assert moved.status == MeetingStatus.confirmed
+    with session_scope(sqlite_engine) as session:
+        due = {
+            t.key: (t.status, t.due_date) for t in session.exec(select(Task).where(col(Task.key).contains("council-1")))
+        }
+    assert due["notice:council-1"] == (TaskStatus.done, NOTICE_DAY)  # done stays done
+    assert due["agenda:council-1"] == (TaskStatus.pending, date(2026, 7, 3))  # 3 business days before 7/8
+    feeds_are_current(sqlite_engine, date(2026, 6, 22))
+
+    again = postpone_meeting_flow(FY, "council-1", day=date(2026, 7, 8), reason="会場の都合", as_of=date(2026, 6, 22))
+    assert (again.letter_id, again.sent) == (letter.id, 0)  # the same letter, nobody gets it twice
+    assert assert_nothing_sent_twice(flow_world, sqlite_engine) == notified * 2
+
+
+def test_a_postponement_killed_after_every_step_and_run_again_tells_everyone_once(
+    flow_world: Path, sqlite_engine: Engine
+) -> None:
+    prepare_meeting_flow(FY, "council-1", as_of=NOTICE_DAY, kinds=["notice"], approval=False)
+    notified = sent_for(sqlite_engine, DocumentKind.notice, "council-1")
+    for point, occurrence in kills(POSTPONE_CHECKPOINTS):
+        set_fault_hook(kill_at(point, occurrence))
+        with pytest.raises(KilledError):
+            postpone_meeting_flow(FY, "council-1", day=date(2026, 7, 8), reason="会場の都合", as_of=date(2026, 6, 22))
+        set_fault_hook(None)
+        assert_nothing_sent_twice(flow_world, sqlite_engine)
+        letters = [d for d in documents_of(sqlite_engine, "council-1") if d.kind == DocumentKind.postponement]
+        assert len(letters) == (0 if point == "after:postpone-meeting" else 1)
+
+    report = postpone_meeting_flow(FY, "council-1", day=date(2026, 7, 8), reason="会場の都合", as_of=date(2026, 6, 22))
+
+    assert report.sent == 0
+    [letter] = [d for d in documents_of(sqlite_engine, "council-1") if d.kind == DocumentKind.postponement]
+    assert letter.facts is not None
+    # Told what they were told before (the notice's date), though the meeting had moved when the letter was written.
+    assert (letter.facts["when"], letter.facts["new_when"]) == (
+        "令和8年7月1日（水）14時00分～16時00分",
+        "令和8年7月8日（水）14時00分～16時00分",
+    )
+    assert sent_for(sqlite_engine, DocumentKind.postponement, "council-1") == notified
+    assert assert_nothing_sent_twice(flow_world, sqlite_engine) == notified * 2
+    assert meeting(sqlite_engine, "council-1").starts_at == datetime(2026, 7, 8, 5, 0, tzinfo=UTC)
+    feeds_are_current(sqlite_engine, date(2026, 6, 22))
