@@ -565,6 +565,43 @@ def test_cancelling_after_the_notice_tells_those_who_received_it(flow_world: Pat
     assert assert_nothing_sent_twice(flow_world, sqlite_engine) == notified * 2
 
 
+CANCEL_CHECKPOINTS = (
+    "after:cancel-meeting",
+    "after:issue-cancellation",
+    "after:deliver-document",
+    "after:draft-annual-schedule",
+    "after:publish-feeds",
+)
+
+
+def test_a_cancellation_killed_after_every_step_and_run_again_tells_everyone_once(
+    flow_world: Path, sqlite_engine: Engine
+) -> None:
+    prepare_meeting_flow(FY, "council-1", as_of=NOTICE_DAY, kinds=["notice"], approval=False)
+    notified = sent_for(sqlite_engine, DocumentKind.notice, "council-1")
+    for point, occurrence in kills(CANCEL_CHECKPOINTS):
+        set_fault_hook(kill_at(point, occurrence))
+        with pytest.raises(KilledError):
+            cancel_meeting_flow(FY, "council-1", reason="台風の接近のため", as_of=date(2026, 6, 22))
+        set_fault_hook(None)
+        assert_nothing_sent_twice(flow_world, sqlite_engine)
+        assert meeting(sqlite_engine, "council-1").status == MeetingStatus.cancelled
+
+    report = cancel_meeting_flow(FY, "council-1", reason="台風の接近のため", as_of=date(2026, 6, 22))
+
+    assert (report.cancelled_tasks, report.sent) == ((), 0)
+    [letter] = [d for d in documents_of(sqlite_engine, "council-1") if d.kind == DocumentKind.cancellation]
+    assert letter.facts is not None
+    assert letter.facts["when"] == "令和8年7月1日（水）14時00分～16時00分"
+    assert sent_for(sqlite_engine, DocumentKind.cancellation, "council-1") == notified
+    assert assert_nothing_sent_twice(flow_world, sqlite_engine) == notified * 2
+    assert meeting(sqlite_engine, "council-1").revision == 2  # confirmed, then cancelled once
+    assert {task_status(sqlite_engine, key) for key in ("agenda:council-1", "minutes:council-1")} == {
+        TaskStatus.cancelled
+    }
+    feeds_are_current(sqlite_engine, date(2026, 6, 22))
+
+
 POSTPONE_CHECKPOINTS = (
     "after:postpone-meeting",
     "after:issue-postponement",
