@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from prefect.events.filters import EventFilter, EventNameFilter
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
@@ -82,7 +83,9 @@ def response_tasks(engine: Engine) -> list[Task]:
 
 def read_artifact_data(key: str) -> tuple[UUID, object]:
     with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), limit=1)
+        (artifact,) = client.read_artifacts(  # the newest of that key: every test of the session shares the server
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1
+        )
         return artifact.id, artifact.data
 
 
@@ -247,7 +250,8 @@ def test_a_kickoff_killed_at_every_step_boundary_and_run_again_delivers_exactly_
         monkeypatch.undo()
         now = assert_nothing_sent_twice(flow_world, sqlite_engine)
         if kill == "after:open-survey":
-            assert (now["respondents"] > 40, now["documents"], now["deliveries"]) == (True, 0, 0)
+            assert now["respondents"] > 40
+            assert (now["documents"], now["deliveries"]) == (0, 0)
         if kill == "after:issue-survey-request":
             assert (now["documents"], now["numbers"], now["sent"]) == (1, 1, 0)
         if kill == "mid-delivery":
