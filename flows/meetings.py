@@ -135,8 +135,9 @@ def prepare_meeting_flow(
             ),
             payload={"kinds": list(report.kinds), "document_ids": list(report.document_ids), "sent": report.sent},
         )
-        if publish:
-            publish_feeds_task(ctx)
+    # Also when nothing was left to do: a run killed before its last step left the feeds to this one.
+    if publish and report.approval in ("not-required", "approved"):
+        publish_feeds_task(ctx)
     return report
 
 
@@ -164,7 +165,7 @@ def record_meeting_flow(
             f"# {meeting_key} の決定事項\n\n" + markdown_table(("テーマ", "決定"), report.decisions),
             description=f"{fiscal_year}年度 {meeting_key} の決定事項",
         )
-    if publish and report.held_now:
+    if publish:  # also when it was held already: a run killed before its last step left the feeds to this one
         publish_feeds_task(ctx)
     return report
 

@@ -13,7 +13,18 @@ from typer.testing import CliRunner
 from council.cli.main import app
 from council.config import reset_settings
 from council.resources import data_dir
-from models import AuditEvent, Council, Meeting, Organization, OrganizationKind, Task, TaskStatus
+from models import (
+    AuditEvent,
+    Council,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Meeting,
+    Organization,
+    OrganizationKind,
+    Task,
+    TaskStatus,
+)
 
 runner = CliRunner()
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -131,11 +142,25 @@ def test_plan_fy2019_is_reiwa_gannen(sqlite_council_db: Engine) -> None:
     assert "平成31年4月1日（月）" in result.stdout  # survey:open, before the era changed
 
 
+def schedule_drafts(engine: Engine) -> list[tuple[DocumentStatus, int | None, str]]:
+    with Session(engine) as session:
+        return [
+            (document.status, document.number_id, document.content_hash)
+            for document in session.exec(select(Document).where(Document.kind == DocumentKind.annual_schedule))
+        ]
+
+
 def test_pin_replans_and_reports(council_db: Engine) -> None:
     invoke("plan", "--fy", "2026")
+    [(status, number, planned_hash)] = schedule_drafts(council_db)
+    assert (status, number) == (DocumentStatus.draft, None)
     result = invoke("meeting", "pin", "council-1", "--fy", "2026", "--date", "2026-07-08", "--time", "13:30")
     assert result.exit_code == 0, result.output
-    assert "令和8年7月8日（水）13時30分 に固定しました" in result.stdout
+    assert result.stdout.startswith("council-1: 令和8年7月8日（水） に固定しました\nstored: 0 added, 8 changed, ")
+    # The annual schedule's draft (案, unnumbered) follows the plan: still one draft, saying something new.
+    [(status, number, pinned_hash)] = schedule_drafts(council_db)
+    assert (status, number) == (DocumentStatus.draft, None)
+    assert pinned_hash != planned_hash
     assert "changed: meeting:secretariat-1" in result.stdout
     meetings = {meeting["id"]: meeting for meeting in plan_json()["meetings"]}
     assert meetings["council-1"]["start"] == "2026-07-08T13:30:00+09:00"
@@ -163,7 +188,10 @@ def test_pin_accepts_a_numeric_id(sqlite_council_db: Engine) -> None:
             ("--fy", "2026", "--date", "2026-07-20"),
             "error: FY2026 meeting council-1: pinned to 2026-07-20 (月), a closed day",
         ),
-        (("--fy", "2027", "--date", "2027-07-07"), "error: fiscal year 2027 has not been planned"),
+        (
+            ("--fy", "2027", "--date", "2027-07-07"),
+            "error: fiscal year 2027 (令和9年度) has not been planned: run `council plan --fy 2027`",
+        ),
         (("--fy", "2026", "--date", "2026-7-8"), "error: --date '2026-7-8' is not a date YYYY-MM-DD"),
         (("--fy", "2026", "--date", "2026-02-30"), "error: --date '2026-02-30' is not a date YYYY-MM-DD"),
         (("--fy", "2026", "--date", "2026-07-08", "--time", "25:00"), "error: --time '25:00' is not a time HH:MM"),
@@ -256,7 +284,7 @@ def test_tasks_list_filter_and_done(council_db: Engine) -> None:
 def test_tasks_errors(sqlite_council_db: Engine) -> None:
     result = invoke("tasks", "--fy", "2026")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: fiscal year 2026 has not been planned")
+    assert result.stderr == "error: fiscal year 2026 (令和8年度) has not been planned: run `council plan --fy 2026`\n"
     invoke("plan", "--fy", "2026")
     result = invoke("tasks", "--fy", "2026", "--status", "late")
     assert result.exit_code == 2

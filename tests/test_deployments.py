@@ -29,30 +29,64 @@ def deployments() -> dict[str, dict[str, object]]:
     return {entry["name"]: entry for entry in document["deployments"]}
 
 
+ENTRYPOINTS = {
+    "tick": "flows/tick.py:tick",
+    "plan-year": "flows/planning.py:plan_year_flow",
+    "survey-kickoff": "flows/survey.py:survey_kickoff",
+    "survey-intake": "flows/survey.py:survey_intake",
+    "survey-reminders": "flows/survey.py:survey_reminders",
+    "survey-close": "flows/survey.py:survey_close",
+    "prepare-meeting": "flows/meetings.py:prepare_meeting_flow",
+    "record-meeting": "flows/meetings.py:record_meeting_flow",
+    "publish-feeds": "flows/planning.py:publish_feeds_flow",
+    # the secretariat's by-hand actions, each the same use case as its CLI command
+    "cancel-meeting": "flows/meetings.py:cancel_meeting_flow",
+    "postpone-meeting": "flows/meetings.py:postpone_meeting_flow",
+    "pin-meeting": "flows/planning.py:pin_meeting_flow",
+    "complete-task": "flows/secretariat.py:complete_task_flow",
+    "move-theme": "flows/secretariat.py:move_theme_flow",
+    "revise-document": "flows/secretariat.py:revise_document_flow",
+}
+# What a person must give when starting each deployment from the UI (the rest have defaults).
+REQUIRED_PARAMETERS = {
+    "tick": set(),
+    "plan-year": set(),
+    "publish-feeds": set(),
+    "survey-kickoff": {"fiscal_year"},
+    "survey-intake": {"fiscal_year"},
+    "survey-reminders": {"fiscal_year"},
+    "survey-close": {"fiscal_year"},
+    "cancel-meeting": {"fiscal_year", "meeting_key", "reason"},
+    "postpone-meeting": {"fiscal_year", "meeting_key", "day"},
+    "pin-meeting": {"fiscal_year", "meeting_key", "day"},
+    "complete-task": {"fiscal_year", "task"},
+    "move-theme": {"code", "status"},
+    "revise-document": {"document_id", "reason"},
+    "prepare-meeting": {"fiscal_year", "meeting_key"},
+    "record-meeting": {"fiscal_year", "meeting_key"},
+}
+
+
 def test_every_flow_has_a_deployment_named_after_it() -> None:
     found = deployments()
-    assert set(found) == {
-        "tick",
-        "plan-year",
-        "survey-kickoff",
-        "survey-intake",
-        "survey-reminders",
-        "survey-close",
-        "prepare-meeting",
-        "record-meeting",
-        "publish-feeds",
-    }
+    assert {name: entry["entrypoint"] for name, entry in found.items()} == ENTRYPOINTS
     for name, entry in found.items():
         flow: Flow[..., object] = load_flow_from_entrypoint(str(ROOT / str(entry["entrypoint"])))
         assert flow.name == name
+        assert flow.description, name  # the UI shows it
+        schema = flow.parameters.model_dump()
+        assert set(schema.get("required", [])) == REQUIRED_PARAMETERS[name], name
+        if "as_of" in schema["properties"]:
+            assert "as_of" not in schema.get("required", []), name  # defaults to today in Tokyo
 
 
 def test_schedules_are_in_tokyo() -> None:
     found = deployments()
     assert found["tick"]["schedules"] == [{"cron": "30 8 * * *", "timezone": "Asia/Tokyo", "active": True}]
     assert found["plan-year"]["schedules"] == [{"cron": "0 9 1 2 *", "timezone": "Asia/Tokyo", "active": True}]
-    assert "schedules" not in found["survey-kickoff"]  # hand-triggered (and started by the tick on its day)
     assert found["tick"]["concurrency_limit"] == 1
+    # Everything else is started by hand (or by the tick on its day): no schedule of its own.
+    assert {name for name, entry in found.items() if "schedules" in entry} == {"tick", "plan-year"}
 
 
 def free_port() -> int:
@@ -135,7 +169,17 @@ def test_deploy_run_survey_kickoff_and_read_the_tick_schedule(prefect_env: dict[
     )
     try:
         result = run(
-            [prefect, "deployment", "run", "survey-kickoff/survey-kickoff", "--param", "fiscal_year=2026", "--watch"],
+            [
+                prefect,
+                "deployment",
+                "run",
+                "survey-kickoff/survey-kickoff",
+                "--param",
+                "fiscal_year=2026",
+                "--param",
+                "as_of=2026-04-01",  # the survey's opening day (a business day), whatever day the test runs
+                "--watch",
+            ],
             env,
             timeout=300,
         )

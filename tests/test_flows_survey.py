@@ -16,15 +16,17 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from prefect.events.filters import EventFilter, EventNameFilter
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 import flows.common
-import flows.delivery
-from council.config import get_settings
+from council.config import Settings, get_settings
 from council.delivery.channels import OutboundMail, Transport
+from council.errors import InputError
 from council.survey.synthetic import synthetic_answers
+from council.survey.taxonomy import TAXONOMY_FILE, load_taxonomy
 from flows.common import NotRetriedError, set_fault_hook
 from flows.survey import survey_close, survey_intake, survey_kickoff, survey_reminders
 from models import (
@@ -33,6 +35,8 @@ from models import (
     DeliveryStatus,
     Document,
     DocumentKind,
+    DocumentNumber,
+    DocumentStatus,
     Organization,
     Survey,
     SurveyRespondent,
@@ -61,6 +65,7 @@ def counts(engine: Engine) -> dict[str, int]:
                 select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.sent)
             ).one(),
             "documents": session.exec(select(func.count()).select_from(Document)).one(),
+            "numbers": session.exec(select(func.count()).select_from(DocumentNumber)).one(),
             "tasks": session.exec(select(func.count()).select_from(Task)).one(),
             "respondents": session.exec(select(func.count()).select_from(SurveyRespondent)).one(),
             "audit": session.exec(select(func.count()).select_from(AuditEvent)).one(),
@@ -78,7 +83,9 @@ def response_tasks(engine: Engine) -> list[Task]:
 
 def read_artifact_data(key: str) -> tuple[UUID, object]:
     with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), limit=1)
+        (artifact,) = client.read_artifacts(  # the newest of that key: every test of the session shares the server
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1
+        )
         return artifact.id, artifact.data
 
 
@@ -109,22 +116,42 @@ def assert_each_mail_carries_only_its_own_form(files: list[Path]) -> None:
     assert forms_seen == len(files) > 40
 
 
+# The kickoff's steps, in order: after each one a run may be killed (flows.common.prefect_step's checkpoint).
+KICKOFF_STEPS = ("open-survey", "issue-survey-request", "deliver-document", "record-requests-sent", "publish-feeds")
+
+
 def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqlite_engine: Engine) -> None:
+    passed: list[str] = []
+    set_fault_hook(passed.append)
     report = survey_kickoff(FY, as_of=KICKOFF_DAY)
+    set_fault_hook(None)
+    assert tuple(passed) == tuple(f"after:{step}" for step in KICKOFF_STEPS)
     after = counts(sqlite_engine)
     assert report.completed
-    assert report.respondents == after["respondents"] > 40
-    assert report.response_tasks_created == report.respondents
+    assert report.opened.respondents == after["respondents"] > 40
+    assert report.opened.tasks_created == report.opened.respondents
     assert report.delivery.sent == after["sent"] == after["deliveries"] > 0
-    assert report.delivery.not_delivered == 0
+    assert (report.delivery.not_delivered, report.delivery.undeliverable) == (0, 0)
     assert len(outbox_files(flow_world)) == report.delivery.sent
-    assert report.forms == report.respondents
+    assert report.forms == report.opened.respondents
     with session_scope(sqlite_engine) as session:
         opened = session.exec(select(Task).where(Task.key == "survey:open")).one()
         statuses = set(session.exec(select(SurveyRespondent.status)).all())
         done_event = session.exec(
             select(AuditEvent).where(AuditEvent.action == "task.done", AuditEvent.entity_id == opened.id)
         ).one()
+        request = session.get(Document, report.request_document_id)
+        assert request is not None
+        number = session.get(DocumentNumber, request.number_id)
+    # The request is an issued record: numbered, dated the kickoff day, by the flow.
+    assert (request.kind, request.status, request.issued_on) == (
+        DocumentKind.survey_request,
+        DocumentStatus.issued,
+        KICKOFF_DAY,
+    )
+    assert request.issued_by == "flow:survey-kickoff"
+    assert number is not None
+    assert (number.fiscal_year, number.sequence, number.issued_on) == (FY, 1, KICKOFF_DAY)
     assert opened.status == TaskStatus.done
     assert opened.completed_by == "flow:survey-kickoff"
     assert opened.flow_run_id
@@ -137,11 +164,14 @@ def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqli
     assert progress == 0.0
     _, recipients = read_artifact_data(f"survey-{FY}-recipients")
     assert len(json.loads(str(recipients))) == report.delivery.sent
+    _, summary = read_artifact_data(f"survey-{FY}-kickoff")
+    assert f"送信 {report.delivery.sent} 件" in str(summary)
 
     again = survey_kickoff(FY, as_of=KICKOFF_DAY)
+    assert again.request_document_id == report.request_document_id
     assert again.delivery.sent == 0
     assert again.delivery.already_sent == report.delivery.sent
-    assert again.response_tasks_created == 0
+    assert again.opened.tasks_created == 0
     assert {k: v for k, v in counts(sqlite_engine).items() if k != "audit"} == {
         k: v for k, v in after.items() if k != "audit"
     }
@@ -165,53 +195,92 @@ class CrashingTransport:
         self.inner.close()
 
 
-@pytest.mark.parametrize(
-    "crash_at",
-    ["survey-kickoff:opened", "survey-kickoff:rendered", "mid-delivery", "delivered"],
-)
-def test_a_killed_kickoff_run_again_delivers_exactly_once(
-    flow_world: Path, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch, crash_at: str
+def crash_in_the_delivery_batch(monkeypatch: pytest.MonkeyPatch, sends: int) -> None:
+    real = flows.common.open_transport
+
+    def opener(settings: Settings) -> Transport:
+        return CrashingTransport(real(settings), sends=sends)
+
+    monkeypatch.setattr(flows.common, "transport_opener", opener)
+
+
+def kill_at(point: str) -> Callable[[str], None]:
+    def hook(reached: str) -> None:
+        if reached == point:
+            raise KilledError(f"killed at {point}")
+
+    return hook
+
+
+def assert_nothing_sent_twice(home: Path, engine: Engine) -> dict[str, int]:
+    now = counts(engine)
+    with session_scope(engine) as session:
+        per_contact = session.exec(
+            select(Delivery.document_id, Delivery.contact_id, func.count()).group_by(
+                col(Delivery.document_id), col(Delivery.contact_id)
+            )
+        ).all()
+        requests = session.exec(select(Document).where(Document.kind == DocumentKind.survey_request)).all()
+        surveys = session.exec(select(func.count()).select_from(Survey)).one()
+    assert all(number == 1 for _, _, number in per_contact)
+    assert len(requests) <= 1
+    assert now["numbers"] == len(requests)  # one 文書番号, taken once
+    assert surveys == 1
+    assert len(outbox_files(home)) == now["sent"]
+    keys = [t.key for t in response_tasks(engine)]
+    assert len(keys) == len(set(keys)) == now["respondents"]
+    return now
+
+
+def test_a_kickoff_killed_at_every_step_boundary_and_run_again_delivers_exactly_once(
+    flow_world: Path, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if crash_at == "mid-delivery":
-        real: Callable[[], Transport] = flows.common.open_transport
-        monkeypatch.setattr(flows.delivery, "open_transport", lambda: CrashingTransport(real(), sends=7))
-    else:
-
-        def hook(point: str) -> None:
-            if point == crash_at or (crash_at == "delivered" and point.startswith("delivered:")):
-                raise KilledError(f"killed at {point}")
-
-        set_fault_hook(hook)
-    with pytest.raises(KilledError):
-        survey_kickoff(FY, as_of=KICKOFF_DAY)
-    set_fault_hook(None)
-    monkeypatch.undo()
+    """Killed after each step in turn (and once in the middle of the delivery batch): every run starts from what
+    the killed one left, the last one finishes the job, and nobody ever gets the request twice."""
+    kills = [f"after:{step}" for step in KICKOFF_STEPS]
+    kills.insert(KICKOFF_STEPS.index("deliver-document"), "mid-delivery")
+    for kill in kills:
+        if kill == "mid-delivery":
+            crash_in_the_delivery_batch(monkeypatch, sends=7)
+        else:
+            set_fault_hook(kill_at(kill))
+        with pytest.raises(KilledError):
+            survey_kickoff(FY, as_of=KICKOFF_DAY)
+        set_fault_hook(None)
+        monkeypatch.undo()
+        now = assert_nothing_sent_twice(flow_world, sqlite_engine)
+        if kill == "after:open-survey":
+            assert now["respondents"] > 40
+            assert (now["documents"], now["deliveries"]) == (0, 0)
+        if kill == "after:issue-survey-request":
+            assert (now["documents"], now["numbers"], now["sent"]) == (1, 1, 0)
+        if kill == "mid-delivery":
+            assert now["sent"] == 7
+        if kill == "after:deliver-document":
+            assert now["sent"] == now["respondents"]
+            with session_scope(sqlite_engine) as session:  # the run died before recording who has the request
+                assert set(session.exec(select(SurveyRespondent.status)).all()) == {ResponseStatus.not_sent}
 
     report = survey_kickoff(FY, as_of=KICKOFF_DAY)
 
     assert report.completed
-    after = counts(sqlite_engine)
-    assert after["deliveries"] == after["sent"] == report.delivery.sent + report.delivery.already_sent
+    assert (report.delivery.sent, report.delivery.already_sent) == (0, report.opened.respondents)
+    after = assert_nothing_sent_twice(flow_world, sqlite_engine)
+    assert after["deliveries"] == after["sent"] == report.opened.respondents
     with session_scope(sqlite_engine) as session:
-        per_contact = session.exec(select(Delivery.contact_id, func.count()).group_by(col(Delivery.contact_id))).all()
-        requests = session.exec(select(Document).where(Document.kind == DocumentKind.survey_request)).all()
-        surveys = session.exec(select(func.count()).select_from(Survey)).one()
-    assert all(number == 1 for _, number in per_contact)
-    assert len(requests) == 1
-    assert surveys == 1
-    assert len(outbox_files(flow_world)) == after["sent"]
-    keys = [t.key for t in response_tasks(sqlite_engine)]
-    assert len(keys) == len(set(keys)) == after["respondents"]
-    if crash_at == "mid-delivery":
-        assert report.delivery.already_sent == 7
+        assert set(session.exec(select(SurveyRespondent.status)).all()) == {ResponseStatus.sent}
+        opened = session.exec(select(Task).where(Task.key == "survey:open")).one()
+    assert opened.status == TaskStatus.done
 
 
 def drop_answers(home: Path, engine: Engine, codes: list[str]) -> None:
     with session_scope(engine) as session:
         organizations = session.exec(select(Organization).where(col(Organization.code).in_(codes))).all()
         stamp = session.exec(select(Survey)).one().opened_at
-    made = synthetic_answers(FY, organizations, 5, home / "answers", stamp=stamp)
-    inbox = get_settings().inbox_dir
+    settings = get_settings()
+    taxonomy = load_taxonomy(settings.reference_file(TAXONOMY_FILE))
+    made = synthetic_answers(FY, organizations, 5, home / "answers", stamp=stamp, taxonomy=taxonomy)
+    inbox = settings.inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
     for item in made:
         shutil.copy(item.path, inbox / item.path.name)
@@ -220,21 +289,32 @@ def drop_answers(home: Path, engine: Engine, codes: list[str]) -> None:
 def test_intake_completes_response_tasks_updates_progress_in_place_and_emits(
     flow_world: Path, sqlite_engine: Engine
 ) -> None:
-    survey_kickoff(FY, as_of=KICKOFF_DAY)
+    kickoff = survey_kickoff(FY, as_of=KICKOFF_DAY)
     progress_id, _ = read_artifact_data(f"survey-{FY}-progress")
     drop_answers(flow_world, sqlite_engine, ["062014", "062022", "dept-kikaku"])
 
     report = survey_intake(FY, as_of=date(2026, 4, 10))
 
-    assert report.accepted == ("062014", "062022", "dept-kikaku")
+    accepted = sorted(str(item.organization_code) for item in report.files if item.outcome == "accepted")
+    assert accepted == ["062014", "062022", "dept-kikaku"]
+    assert (report.rejected, report.years) == ((), (FY,))
     done = {t.key for t in response_tasks(sqlite_engine) if t.status == TaskStatus.done}
     assert done == {"survey-response:062014", "survey-response:062022", "survey-response:dept-kikaku"}
     artifact_id, progress = read_artifact_data(f"survey-{FY}-progress")
     assert artifact_id == progress_id
-    assert progress == pytest.approx(100 * 3 / report.respondents)
+    assert progress == pytest.approx(100 * 3 / kickoff.opened.respondents)
     received = events_named("council.survey.response-received")
     assert {e.payload["organization_code"] for e in received} >= {"062014", "062022", "dept-kikaku"}  # type: ignore[attr-defined]
     assert {e.resource.id for e in received} == {f"council.{FY}.survey"}  # type: ignore[attr-defined]
+
+
+def reminder_letters(engine: Engine) -> list[Document]:
+    with session_scope(engine) as session:
+        return list(
+            session.exec(
+                select(Document).where(Document.kind == DocumentKind.survey_reminder).order_by(col(Document.id))
+            ).all()
+        )
 
 
 def test_reminders_go_to_those_who_have_not_answered_once_per_step(flow_world: Path, sqlite_engine: Engine) -> None:
@@ -247,12 +327,42 @@ def test_reminders_go_to_those_who_have_not_answered_once_per_step(flow_world: P
 
     assert report.reminded
     assert not any(code.startswith("062014:") for code in report.reminded)
-    assert {code.split(":")[1] for code in report.reminded} == {"before-3"}
+    [batch] = report.batches
+    assert (batch.step, batch.deadline, batch.new_deadline) == ("before-3", date(2026, 4, 22), None)
     sent = counts(sqlite_engine)["sent"] - before
-    assert sent == len(report.reminded)
+    assert sent == len(report.reminded) == batch.sent
+    # Before the deadline it asks kindly and restates the deadline; an issued record dated the day it went out.
+    [letter] = reminder_letters(sqlite_engine)
+    assert letter.id == batch.document_id
+    assert letter.title.endswith("の提出について（お願い）")
+    assert (letter.status, letter.issued_on) == (DocumentStatus.issued, date(2026, 4, 17))
     again = survey_reminders(FY, as_of=date(2026, 4, 17))
     assert again.reminded == ()
     assert counts(sqlite_engine)["sent"] - before == sent
+    assert len(reminder_letters(sqlite_engine)) == 1
+
+
+def test_a_reminder_after_the_deadline_sets_a_new_one(flow_world: Path, sqlite_engine: Engine) -> None:
+    survey_kickoff(FY, as_of=KICKOFF_DAY)
+    drop_answers(flow_world, sqlite_engine, ["062014"])
+    survey_intake(FY, as_of=date(2026, 4, 10))
+
+    # The first business day after the 4/22 deadline; the missed before-3 step is not sent late.
+    report = survey_reminders(FY, as_of=date(2026, 4, 23))
+
+    [batch] = report.batches
+    # 3 business days after the day it is sent (reference/survey.yaml new_deadline_business_days).
+    assert (batch.step, batch.deadline, batch.new_deadline) == ("after-1", date(2026, 4, 22), date(2026, 4, 28))
+    assert "062014" not in batch.organizations
+    [letter] = reminder_letters(sqlite_engine)
+    assert letter.title.endswith("の提出について（再依頼）")
+    assert letter.issued_on == date(2026, 4, 23)
+    body = next((flow_world / letter.directory).glob("*.md")).read_text(encoding="utf-8")
+    assert "提出期限を令和8年4月28日（火）とさせていただきます" in body
+    _, table = read_artifact_data(f"survey-{FY}-reminders")
+    rows = json.loads(str(table))
+    assert {row["新たな期限"] for row in rows} == {"令和8年4月28日（火）"}
+    assert len(rows) == len(batch.organizations)
 
 
 def test_close_tallies_cancels_the_missing_and_creates_candidates(flow_world: Path, sqlite_engine: Engine) -> None:
@@ -265,18 +375,36 @@ def test_close_tallies_cancels_the_missing_and_creates_candidates(flow_world: Pa
 
     report = survey_close(FY, as_of=date(2026, 5, 12))
 
-    assert report.answered == len(answering)
-    assert len(report.cancelled_tasks) == report.respondents - len(answering)
-    assert report.delivery is not None
+    assert report.closed.answered == len(answering)
+    assert len(report.closed.cancelled_tasks) == report.closed.respondents - len(answering)
     assert report.delivery.sent > 0
     with session_scope(sqlite_engine) as session:
         statuses = {t.key: t.status for t in session.exec(select(Task)).all()}
         themes = session.exec(select(Theme.code)).all()
+        summary = session.get(Document, report.summary_document_id)
+    assert summary is not None
+    assert (summary.kind, summary.status, summary.issued_on) == (
+        DocumentKind.survey_summary,
+        DocumentStatus.issued,
+        date(2026, 5, 12),
+    )
     assert statuses["survey:deadline"] == TaskStatus.done
     assert statuses["survey:summary"] == TaskStatus.done
     assert sorted(themes) == sorted(report.candidates)
     open_responses = [k for k, s in statuses.items() if k.startswith("survey-response:") and s == TaskStatus.pending]
     assert open_responses == []
+    sent = counts(sqlite_engine)["sent"]
     again = survey_close(FY, as_of=date(2026, 5, 12))
-    assert again.cancelled_tasks == ()
+    assert again.closed.cancelled_tasks == ()
     assert again.candidates == report.candidates
+    assert again.summary_document_id == report.summary_document_id
+    assert (again.delivery.sent, counts(sqlite_engine)["sent"]) == (0, sent)
+
+
+def test_the_survey_is_not_closed_on_a_closed_day(flow_world: Path, sqlite_engine: Engine) -> None:
+    survey_kickoff(FY, as_of=KICKOFF_DAY)
+    with pytest.raises(InputError, match="is a closed day"):
+        survey_close(FY, as_of=date(2026, 5, 9))  # a Saturday
+    with session_scope(sqlite_engine) as session:
+        assert session.exec(select(Survey)).one().closed_at is None
+        assert session.exec(select(func.count()).select_from(Document)).one() == 1  # the request only

@@ -8,16 +8,19 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, func, select
+from sqlmodel import SQLModel, col, func, select
 from typer.testing import CliRunner
 
 from council.cli.main import app
+from council.config import get_settings
+from council.planning.rules import load_rules
 from models import (
     Cycle,
     CycleStatus,
     Delivery,
     DeliveryStatus,
     Document,
+    DocumentNumber,
     DocumentStatus,
     Meeting,
     MeetingStatus,
@@ -53,7 +56,11 @@ def test_a_simulated_year_runs_every_stage_and_a_second_run_changes_nothing(
         assert set(session.exec(select(Stage.status)).all()) == {StageStatus.done}
         assert set(session.exec(select(Meeting.status)).all()) == {MeetingStatus.held}
         tasks = session.exec(select(Task)).all()
-        documents = session.exec(select(Document).where(Document.status == DocumentStatus.current)).all()
+        every_document = session.exec(select(Document)).all()
+        documents = [d for d in every_document if d.status == DocumentStatus.issued]
+        numbered = session.exec(
+            select(Document, DocumentNumber).join(DocumentNumber, col(DocumentNumber.id) == Document.number_id)
+        ).all()
         deliveries = Counter(session.exec(select(Delivery.status)).all())
         themes = Counter(session.exec(select(Theme.status)).all())
     assert [t.key for t in tasks if t.status in (TaskStatus.pending, TaskStatus.in_progress)] == []
@@ -65,9 +72,21 @@ def test_a_simulated_year_runs_every_stage_and_a_second_run_changes_nothing(
     )
 
     kinds = Counter(document.kind.value for document in documents)
+    assert every_document == documents  # the year leaves no draft behind, and corrected nothing
     assert kinds["notice"] == kinds["agenda"] == kinds["minutes"] == 5  # every meeting but the mayors'
-    assert kinds["survey_request"] == kinds["survey_summary"] == kinds["annual_schedule"] == 1
-    assert kinds["survey_reminder"] >= 1
+    assert kinds["survey_request"] == kinds["survey_summary"] == 1
+    assert kinds["annual_schedule"] == 1
+    assert kinds["survey_reminder"] == 3  # one letter per reminder step (before-3, after-1, after-5)
+    # Issued records: numbered in issue order, dated on business days; drafts consumed no number.
+    business_days = load_rules(get_settings().cycle_file).business_calendar()
+    assert all(d.issued_on is not None and business_days.is_business_day(d.issued_on) for d in documents)
+    assert all(d.status != DocumentStatus.draft for d, _ in numbered)
+    in_order = sorted(numbered, key=lambda pair: (pair[1].fiscal_year, pair[1].sequence))
+    assert [number.issued_on for _, number in in_order] == sorted(number.issued_on for _, number in in_order)
+    for year in {number.fiscal_year for _, number in in_order}:  # 市第1号 … restart every April, none skipped
+        sequences = [number.sequence for _, number in in_order if number.fiscal_year == year]
+        assert sequences == list(range(1, len(sequences) + 1))
+    assert all(d.issued_on == number.issued_on for d, number in numbered)
     assert set(deliveries) == {DeliveryStatus.sent}
     assert len(list((council_home / "outbox").rglob("*.eml"))) == deliveries[DeliveryStatus.sent]
 

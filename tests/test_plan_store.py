@@ -31,6 +31,7 @@ from models import (
 )
 
 RULES = load_rules(data_dir("calendar") / "cycle.yaml")
+COUNCIL = "yamagata"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
@@ -43,7 +44,7 @@ COUNCIL_1_DEPENDENTS = {
 
 
 def add_council(session: Session, *, with_secretariat: bool = True) -> int:
-    council = Council(code="yamagata", name="県・市町村連携推進会議", prefecture="山形県")
+    council = Council(code=COUNCIL, name="県・市町村連携推進会議", prefecture="山形県")
     session.add(council)
     if with_secretariat:
         session.add(Organization(code="secretariat", kind=OrganizationKind.secretariat, name="市町村課"))
@@ -142,6 +143,7 @@ def test_pin_replans_only_its_dependents_and_bumps_revisions(engine: Engine, cou
             rules=RULES,
             now=T1,
             actor="tester",
+            council_code=COUNCIL,
         )
         session.commit()
     assert set(report.changed_keys) == COUNCIL_1_DEPENDENTS
@@ -165,7 +167,7 @@ def test_pin_replans_only_its_dependents_and_bumps_revisions(engine: Engine, cou
         assert len(replanned_tasks) == 6
     # The pin is stored: planning the year again keeps it and changes nothing.
     with Session(engine) as session, statements(engine) as written:
-        report = plan_and_store(session, fiscal_year=2026, rules=RULES, now=T2, actor="tester")
+        report = plan_and_store(session, fiscal_year=2026, rules=RULES, now=T2, actor="tester", council_code=COUNCIL)
         session.commit()
     assert report.changed == 0
     assert written == []
@@ -187,6 +189,7 @@ def test_pin_with_a_time_and_by_numeric_id(engine: Engine, council_id: int) -> N
             rules=RULES,
             now=T1,
             actor="tester",
+            council_code=COUNCIL,
         )
         session.commit()
         row = session.get(Meeting, roundtable.id)
@@ -220,6 +223,7 @@ def test_done_tasks_stay_done_and_keep_their_due_date(engine: Engine, council_id
             rules=RULES,
             now=T2,
             actor="tester",
+            council_code=COUNCIL,
         )
         session.commit()
     assert "task:notice:council-1" not in report.changed_keys
@@ -273,6 +277,7 @@ def test_tasks_the_planner_did_not_derive_are_never_touched(engine: Engine, coun
             rules=RULES,
             now=T1,
             actor="tester",
+            council_code=COUNCIL,
         )
         session.commit()
     with Session(engine) as session:
@@ -311,7 +316,9 @@ def test_tasks_the_rules_no_longer_derive_are_cancelled_and_kept(
     path = tmp_path / "cycle.yaml"
     path.write_text(narrowed, encoding="utf-8")
     with Session(engine) as session:
-        report = plan_and_store(session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester")
+        report = plan_and_store(
+            session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester", council_code=COUNCIL
+        )
         session.commit()
         rows = {task.key: task for task in session.exec(select(Task))}
         assert report.changed_keys == ["task:notice:secretariat-2"]
@@ -325,7 +332,9 @@ def test_tasks_the_rules_no_longer_derive_are_cancelled_and_kept(
             {"status": "cancelled"},
         )
     with Session(engine) as session:
-        again = plan_and_store(session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester")
+        again = plan_and_store(
+            session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester", council_code=COUNCIL
+        )
         assert (again.added, again.changed) == (0, 0)
 
 
@@ -361,6 +370,7 @@ def test_invalid_pin_raises_and_writes_nothing(engine: Engine, council_id: int) 
                 rules=RULES,
                 now=T1,
                 actor="tester",
+                council_code=COUNCIL,
             )
         session.rollback()
     assert written == []
@@ -368,7 +378,9 @@ def test_invalid_pin_raises_and_writes_nothing(engine: Engine, council_id: int) 
 
 def test_unknown_year_and_unknown_meeting(engine: Engine, council_id: int) -> None:
     with Session(engine) as session:
-        with pytest.raises(NotFoundError, match="fiscal year 2027 has not been planned"):
+        with pytest.raises(
+            NotFoundError, match=r"^fiscal year 2027 \(令和9年度\) has not been planned: run `council plan --fy 2027`$"
+        ):
             pin_meeting(
                 session,
                 fiscal_year=2027,
@@ -378,6 +390,7 @@ def test_unknown_year_and_unknown_meeting(engine: Engine, council_id: int) -> No
                 rules=RULES,
                 now=T1,
                 actor="tester",
+                council_code=COUNCIL,
             )
         plan_2026(session)
         with pytest.raises(NotFoundError, match="no meeting 'council-9' in fiscal year 2026"):
@@ -390,6 +403,7 @@ def test_unknown_year_and_unknown_meeting(engine: Engine, council_id: int) -> No
                 rules=RULES,
                 now=T1,
                 actor="tester",
+                council_code=COUNCIL,
             )
 
 
@@ -404,7 +418,9 @@ def test_rules_change_moves_open_tasks_and_records_the_new_digest(
     path.write_text(text, encoding="utf-8")
     changed_rules = load_rules(path)
     with Session(engine) as session:
-        report = plan_and_store(session, fiscal_year=2026, rules=changed_rules, now=T1, actor="tester")
+        report = plan_and_store(
+            session, fiscal_year=2026, rules=changed_rules, now=T1, actor="tester", council_code=COUNCIL
+        )
         session.commit()
         # the mayors' meeting is not convened by the council: it has a report task, no notice
         notices = {f"task:notice:{meeting.key}" for meeting in RULES.meetings if meeting.key != "mayors-meeting"}
@@ -428,7 +444,9 @@ def test_confirmed_meetings_keep_their_day_when_the_rules_change(
     path = tmp_path / "cycle.yaml"
     path.write_text(text, encoding="utf-8")
     with Session(engine) as session:
-        report = plan_and_store(session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester")
+        report = plan_and_store(
+            session, fiscal_year=2026, rules=load_rules(path), now=T1, actor="tester", council_code=COUNCIL
+        )
         session.commit()
         meetings = {meeting.key: meeting for meeting in session.exec(select(Meeting))}
     assert meetings["council-2"].starts_at == datetime(2027, 2, 16, 5, 0, tzinfo=UTC)

@@ -184,6 +184,15 @@ def test_labels_name_the_work() -> None:
     assert Action(FY, ActionKind.flag_overdue, task_keys=("a", "b")).label == "flag-overdue 2026 (2 tasks)"
 
 
+def test_the_schedule_s_next_edition_is_issued_on_its_planned_day_or_after() -> None:
+    state = year(schedule_draft_on=date(2026, 6, 2))
+    assert (ActionKind.issue_schedule, "") not in kinds(due_actions(state, date(2026, 6, 1)))
+    assert (ActionKind.issue_schedule, "") in kinds(due_actions(state, date(2026, 6, 2)))
+    assert (ActionKind.issue_schedule, "") in kinds(due_actions(state, date(2026, 6, 5)))  # caught up
+    assert date(2026, 6, 2) in event_days(state)
+    assert (ActionKind.issue_schedule, "") not in kinds(due_actions(year(), date(2026, 6, 5)))  # no draft waiting
+
+
 def test_event_days_cover_every_change() -> None:
     state = year()
     days = event_days(state)
@@ -213,7 +222,7 @@ def test_doing_what_is_due_leaves_nothing_due_the_same_day(offset: int) -> None:
     """Performing every due action (as its effect on the state) makes the same day's tick find nothing new: the tick
     is idempotent on any day of the year."""
     today = date(2026, 3, 1) + timedelta(days=offset)
-    state = year(status=CycleStatus.planned)
+    state = year(status=CycleStatus.planned, schedule_draft_on=date(2026, 4, 2))
     for _ in range(6):
         actions = due_actions(state, today)
         if not actions:
@@ -227,6 +236,7 @@ def _apply(state: CycleState, actions: list[Action], today: date) -> CycleState:
     meetings = {m.key: m for m in state.meetings}
     stages = {s.key: s for s in state.stages}
     status = state.status
+    schedule_draft_on = state.schedule_draft_on
     for action in actions:
         if action.kind == ActionKind.activate_cycle:
             status = CycleStatus.active
@@ -247,12 +257,15 @@ def _apply(state: CycleState, actions: list[Action], today: date) -> CycleState:
             if action.kinds:
                 key = f"minutes:{action.subject}"
                 tasks[key] = dataclasses.replace(tasks[key], status=TaskStatus.done)
+        elif action.kind == ActionKind.issue_schedule:
+            schedule_draft_on = None
         elif action.kind == ActionKind.flag_overdue:
             for key in action.task_keys:
                 tasks[key] = dataclasses.replace(tasks[key], flagged_overdue=True)
     return dataclasses.replace(
         state,
         status=status,
+        schedule_draft_on=schedule_draft_on,
         tasks=tuple(tasks.values()),
         meetings=tuple(meetings.values()),
         stages=tuple(stages.values()),

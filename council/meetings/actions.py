@@ -476,7 +476,27 @@ def postpone_records(
         if meeting.status not in OPEN_MEETING_STATUSES:
             raise InputError(f"{meeting.title} is {meeting.status.value}: it cannot be postponed", field="meeting")
         report = replan_with_pin(ctx, session, fiscal_year, meeting_key, day, start, action="meeting.postponed")
+        when = _last_told(session, meeting, moved_to=meeting_when(meeting), before=when)
     return report.changed_keys, when
+
+
+def _last_told(session: Session, meeting: Meeting, *, moved_to: str, before: str) -> str:
+    """The date and time a 延期のお知らせ for the move to `moved_to` says its recipients were told: what the latest
+    issued notice or postponement letter said, not where the meeting stands now — a run killed after moving the
+    meeting and started again tells the same, and finds the letter it already issued for this move unchanged."""
+    told = [
+        document
+        for kind in (DocumentKind.notice, DocumentKind.postponement)
+        if (document := latest_issued(session, meeting.cycle_id, kind, meeting.key)) is not None
+        and document.facts is not None
+    ]
+    if not told:
+        return before
+    last = max(told, key=lambda document: (document.issued_at or document.created_at, document.id or 0))
+    facts = last.facts or {}
+    if last.kind == DocumentKind.postponement:
+        return str(facts["when"] if facts.get("new_when") == moved_to else facts["new_when"])
+    return str(facts["when"])
 
 
 def postpone_meeting(
