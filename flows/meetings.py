@@ -124,7 +124,21 @@ def prepare_meeting_flow(
     """Before a 幹事会, a council meeting or the roundtable: draft the notice and the agenda (default: those whose
     tasks are still open), wait for approval (default: COUNCIL_APPROVAL, on), issue and deliver them, complete their
     tasks, confirm the meeting and update the feeds."""
-    ctx = flow_context(as_of)
+    return run_prepare_meeting(
+        flow_context(as_of), fiscal_year, meeting_key, kinds=kinds, approval=approval, publish=publish
+    )
+
+
+def run_prepare_meeting(
+    ctx: Context,
+    fiscal_year: int,
+    meeting_key: str,
+    *,
+    kinds: list[str] | None,
+    approval: bool | None,
+    publish: bool,
+) -> PreparationReport:
+    """prepare-meeting's work in the running flow (its own run, or the tick's when no approval is awaited)."""
     report = prepare_meeting(ctx, fiscal_year, meeting_key, kinds=kinds, approval=approval, gate=waiting_gate)
     if report.sent or report.already_sent:
         emit(
@@ -151,7 +165,13 @@ def record_meeting_flow(
 ) -> RecordReport:
     """After a meeting: its decisions (recorded with it), held, the 議事概要 drafted from them; the minutes are issued,
     sent and their task completed once due (or when send_minutes is true)."""
-    ctx = flow_context(as_of)
+    return run_record_meeting(flow_context(as_of), fiscal_year, meeting_key, send_minutes=send_minutes, publish=publish)
+
+
+def run_record_meeting(
+    ctx: Context, fiscal_year: int, meeting_key: str, *, send_minutes: bool | None, publish: bool
+) -> RecordReport:
+    """record-meeting's work in the running flow (its own run, or the tick's)."""
     report = record_meeting(ctx, fiscal_year, meeting_key, send_minutes=send_minutes)
     emit(
         "council.meeting.recorded",

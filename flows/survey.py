@@ -53,7 +53,11 @@ def survey_kickoff(fiscal_year: int, as_of: date | None = None, publish: bool = 
     """The secretariat's trigger: open the survey (a response task per organisation), issue and deliver the 調査依頼
     with the forms to every audience whose window has opened (the tick runs it again on the day the departments'
     window opens), update the feeds, and show it all as artifacts."""
-    ctx = flow_context(as_of)
+    return run_survey_kickoff(flow_context(as_of), fiscal_year, publish=publish)
+
+
+def run_survey_kickoff(ctx: Context, fiscal_year: int, *, publish: bool) -> KickoffReport:
+    """survey-kickoff's work in the running flow (its own run, or the tick's)."""
     report = kickoff_survey(ctx, fiscal_year)
     if publish:
         publish_feeds_task(ctx)
@@ -96,7 +100,11 @@ def survey_kickoff(fiscal_year: int, as_of: date | None = None, publish: bool = 
 def survey_intake(fiscal_year: int, as_of: date | None = None) -> IntakeReport:
     """Import the answers waiting in the inbox, complete the respondents' tasks, update the progress artifact and
     emit 'response received' (and, with the last one, 'all responses received')."""
-    ctx = flow_context(as_of)
+    return run_survey_intake(flow_context(as_of), fiscal_year)
+
+
+def run_survey_intake(ctx: Context, fiscal_year: int) -> IntakeReport:
+    """survey-intake's work in the running flow (its own run, or the tick's)."""
     answered_before, _ = progress(ctx, fiscal_year)
     report = import_answers(ctx)
     for imported in report.files:
@@ -128,7 +136,11 @@ def survey_intake(fiscal_year: int, as_of: date | None = None) -> IntakeReport:
 def survey_reminders(fiscal_year: int, as_of: date | None = None) -> RemindersReport:
     """Send the 督促 due today to the organisations that have not answered: per step, one letter and one delivery
     batch, then the step is recorded (never sent twice)."""
-    ctx = flow_context(as_of)
+    return run_survey_reminders(flow_context(as_of), fiscal_year)
+
+
+def run_survey_reminders(ctx: Context, fiscal_year: int) -> RemindersReport:
+    """survey-reminders' work in the running flow (its own run, or the tick's)."""
     report = send_reminders(ctx, fiscal_year)
     rows = [
         {
@@ -154,7 +166,11 @@ def survey_reminders(fiscal_year: int, as_of: date | None = None) -> RemindersRe
 @flow(name="survey-close")
 def survey_close(fiscal_year: int, as_of: date | None = None, publish: bool = True) -> CloseReport:
     """Close the survey, tally it, issue and send the 調査結果概要, and create the new theme candidates."""
-    ctx = flow_context(as_of)
+    return run_survey_close(flow_context(as_of), fiscal_year, publish=publish)
+
+
+def run_survey_close(ctx: Context, fiscal_year: int, *, publish: bool) -> CloseReport:
+    """survey-close's work in the running flow (its own run, or the tick's)."""
     report = close_survey(ctx, fiscal_year)
     if publish:
         publish_feeds_task(ctx)

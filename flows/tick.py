@@ -1,8 +1,10 @@
-"""tick: the daily heartbeat (council.tick.heartbeat) as a flow. Whatever is due on `as_of` is done, each action as a
-child flow of its own (so the Prefect UI shows it), and the day is recorded; on a closed day nothing is sent.
+"""tick: the daily heartbeat (council.tick.heartbeat) as a flow. Whatever is due on `as_of` is done — each action
+the work of its own flow (survey-kickoff, prepare-meeting …) run inside the tick's run: the same use case, the same
+tasks, artifacts and events, without a child flow run per action (each cost the API a second on this machine) — and
+the day is recorded; on a closed day nothing is sent.
 
-When the tick itself runs as a deployment and approvals are on, meeting preparations are started as deployment runs
-of their own (they suspend while waiting for approval and free the worker); otherwise they run as child flows.
+A meeting preparation that waits for approval is a run of its own, because the wait pauses the run: a deployment run
+when the tick runs as a deployment (it suspends and frees the worker), a child flow otherwise.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from council.planning.actions import issue_schedule_step
 from council.tick.decisions import BOOKKEEPING, Action, ActionKind
 from council.tick.heartbeat import Performer, TickReport, bookkeeping_step, run_tick
 from flows.common import artifact_key, flow_context, markdown_table, publish_markdown, running_as_deployment
-from flows.meetings import prepare_meeting_flow, record_meeting_flow
-from flows.survey import survey_close, survey_intake, survey_kickoff, survey_reminders
+from flows.meetings import prepare_meeting_flow, run_prepare_meeting, run_record_meeting
+from flows.survey import run_survey_close, run_survey_intake, run_survey_kickoff, run_survey_reminders
 
 PREPARE_MEETING_DEPLOYMENT = "prepare-meeting/prepare-meeting"
 
@@ -28,20 +30,20 @@ class TickFailedError(Exception):
 
 
 def performer(approval: bool | None) -> Performer:
-    """How the tick flow does one action: through the flow of that action (a child run), or a task."""
+    """How the tick flow does one action: the work of that action's flow, in the tick's run."""
 
     def perform(ctx: Context, action: Action) -> object:
         year, day = action.fiscal_year, ctx.clock.today
         if action.kind in BOOKKEEPING:
             return ctx.step(action.label, bookkeeping_step, ctx, action)
         if action.kind in (ActionKind.kickoff_survey, ActionKind.send_requests):
-            return survey_kickoff(year, as_of=day, publish=False)
+            return run_survey_kickoff(ctx, year, publish=False)
         if action.kind == ActionKind.collect_answers:
-            return survey_intake(year, as_of=day)
+            return run_survey_intake(ctx, year)
         if action.kind == ActionKind.send_reminders:
-            return survey_reminders(year, as_of=day)
+            return run_survey_reminders(ctx, year)
         if action.kind == ActionKind.close_survey:
-            return survey_close(year, as_of=day, publish=False)
+            return run_survey_close(ctx, year, publish=False)
         if action.kind == ActionKind.prepare_meeting:
             wants_approval = approval if approval is not None else ctx.settings.approval
             if wants_approval and running_as_deployment():
@@ -57,11 +59,15 @@ def performer(approval: bool | None) -> Performer:
                     timeout=0,
                     idempotency_key=f"prepare-meeting-{year}-{action.subject}-{'-'.join(action.kinds)}-{day}",
                 )
-            return prepare_meeting_flow(
-                year, action.subject, as_of=day, kinds=list(action.kinds), approval=wants_approval, publish=False
+            if wants_approval:
+                return prepare_meeting_flow(
+                    year, action.subject, as_of=day, kinds=list(action.kinds), approval=True, publish=False
+                )
+            return run_prepare_meeting(
+                ctx, year, action.subject, kinds=list(action.kinds), approval=False, publish=False
             )
         if action.kind == ActionKind.record_meeting:
-            return record_meeting_flow(year, action.subject, as_of=day, publish=False)
+            return run_record_meeting(ctx, year, action.subject, send_minutes=None, publish=False)
         if action.kind == ActionKind.issue_schedule:
             return ctx.step("issue-annual-schedule", issue_schedule_step, ctx, year)
         raise ValueError(f"unknown action {action.kind}")  # pragma: no cover - every ActionKind is handled above

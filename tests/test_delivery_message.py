@@ -429,3 +429,57 @@ def test_verification_turns_a_parser_failure_into_a_refusal() -> None:
     message["To"] = Address(username="=?us-ascii?q?a=0D=0ABcc=3A_x=40y.example?=", domain="example.jp")
     with pytest.raises(UnsafeMessageError):
         serialise_verified(message, to="=?us-ascii?q?a=0D=0ABcc=3A_x=40y.example?=@example.jp")
+
+
+def test_one_documents_messages_share_one_body_and_differ_only_in_their_headers() -> None:
+    """The body (text and attachments) is built and read back once per document; each recipient's message is its
+    own verified header block before it, byte for byte what serialising the whole message gives."""
+    attachments = (
+        Attachment.of("開催通知.pdf", b"%PDF-1.7 " * 500),
+        Attachment.of("開催通知.docx", b"PK\x03\x04" * 300),
+    )
+
+    def message_to(address: str, name: str) -> EmailMessage:
+        return build_message(
+            sender=MailSettings().sender(),
+            recipient=mailbox(address, name),
+            subject=TITLE,
+            body_text=BODY,
+            attachments=attachments,
+            message_id=f"<{address}>",
+            date=NOW,
+        )
+
+    first, second = message_to("kikaku@062014.example.jp", "山形市"), message_to("kikaku@062022.example.jp", "米沢市")
+    first_bytes = serialise_verified(first, to="kikaku@062014.example.jp")
+    second_bytes = serialise_verified(second, to="kikaku@062022.example.jp")
+    assert first_bytes == first.as_bytes()
+    assert second_bytes == second.as_bytes()
+    first_head, first_body = first_bytes.split(b"\r\n\r\n", 1)
+    second_head, second_body = second_bytes.split(b"\r\n\r\n", 1)
+    assert first_body == second_body
+    assert first_head != second_head
+    assert first.get_boundary() == second.get_boundary()
+    boundary = first.get_boundary()
+    assert boundary is not None
+    assert boundary.startswith("=_council_")
+    assert_exactly_one_message(first_bytes, attachments=2)
+
+
+def test_a_built_message_changed_afterwards_is_verified_whole() -> None:
+    """Its parts replaced after it was built: the shared body no longer applies, the whole message is read back."""
+    message = build_message(
+        sender=MailSettings().sender(),
+        recipient=mailbox("kikaku@062014.example.jp", "山形市"),
+        subject=TITLE,
+        body_text=BODY,
+        attachments=(Attachment.of("a.pdf", b"%PDF"),),
+        message_id="<x@council.example.jp>",
+        date=NOW,
+    )
+    extra = EmailMessage(policy=SMTP_POLICY)
+    extra.set_content(b"more", maintype="application", subtype="pdf", filename="b.pdf")
+    message.attach(extra)
+    data = serialise_verified(message, to="kikaku@062014.example.jp")
+    assert data == message.as_bytes()
+    assert_exactly_one_message(data, attachments=2)

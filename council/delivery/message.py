@@ -25,10 +25,12 @@ No input can add a header or a line. Three layers, because one was once not enou
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
 import re
 import unicodedata
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +42,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import format_datetime
+from functools import lru_cache
+from typing import Any
 
 from council.clock import TOKYO
 
@@ -207,6 +211,52 @@ class _HeaderEncodingPolicy(EmailPolicy):
 SMTP_POLICY = _HeaderEncodingPolicy(linesep="\r\n")
 
 
+@dataclass(frozen=True)
+class _PreparedBody:
+    """The part of a message below its own headers — the text and the attachments — as every recipient of one
+    document gets it: built, serialised and read back once (`_prepared_body`), then shared by their messages."""
+
+    content_headers: tuple[tuple[str, Any], ...]  # MIME-Version, Content-Type (with the boundary) …
+    payload: Any  # the text (one part) or the list of parts
+    data: bytes  # the serialised body after the header block
+
+
+# The body each built message carries, found again by `serialise_verified` (a message is its own key: messages
+# compare by identity, and an entry goes with its message).
+_BODIES: weakref.WeakKeyDictionary[EmailMessage, _PreparedBody] = weakref.WeakKeyDictionary()
+
+
+@lru_cache(maxsize=16)
+def _prepared_body(body_text: str, attachments: tuple[Attachment, ...]) -> _PreparedBody:
+    """The body for `body_text` and `attachments`, its MIME parts' headers verified as `serialise_verified` does.
+    Its boundary derives from the content, so one document's messages differ only in their own headers; it starts
+    with "=_", which no base64 line (every part here is base64) and no header can contain."""
+    skeleton = EmailMessage(policy=SMTP_POLICY)
+    skeleton.set_content(body_text, subtype="plain", charset="utf-8", cte="base64")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        skeleton.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment_filename(attachment.filename),
+        )
+    if skeleton.is_multipart():
+        digest = hashlib.sha256(body_text.encode("utf-8"))
+        for attachment in attachments:
+            digest.update(attachment.filename.encode("utf-8") + b"\0" + attachment.content)
+        skeleton.set_boundary(f"=_council_{digest.hexdigest()[:32]}")
+    serialised = skeleton.as_bytes()
+    header_end = serialised.index(b"\r\n\r\n") + 4
+    try:
+        _compare_parts(skeleton, _parse(serialised), first=1)
+    except UnsafeMessageError:
+        raise
+    except _READ_BACK_ERRORS as error:
+        raise UnsafeMessageError(f"the message does not read back: {error}") from None
+    return _PreparedBody(tuple(skeleton.raw_items()), skeleton.get_payload(), serialised[header_end:])
+
+
 def build_message(
     *,
     sender: Address,
@@ -218,9 +268,11 @@ def build_message(
     date: datetime,
 ) -> EmailMessage:
     """One RFC 5322 message: text/plain UTF-8 body (base64, so any relay carries it), every attachment with its
-    Japanese file name as an RFC 2231 parameter, the subject as UTF-8 encoded-words, Date in Asia/Tokyo."""
+    Japanese file name as an RFC 2231 parameter, the subject as UTF-8 encoded-words, Date in Asia/Tokyo. The body
+    is built once for all the messages with the same text and attachments (a document's recipients)."""
     if date.tzinfo is None:
         raise ValueError("the Date of a message needs a time zone")
+    body = _prepared_body(body_text, tuple(attachments))
     message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = sender
     message["To"] = recipient
@@ -228,18 +280,12 @@ def build_message(
     message["Subject"] = subject_text
     message["Date"] = format_datetime(date.astimezone(TOKYO))
     message["Message-ID"] = header_text(message_id, limit=200)
-    message.set_content(body_text, subtype="plain", charset="utf-8", cte="base64")
-    for attachment in attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        message.add_attachment(
-            attachment.content,
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment_filename(attachment.filename),
-        )
-    # Set last: set_content and add_attachment move or drop every Content-* header already present.
+    for name, value in body.content_headers:
+        message[name] = value
+    message.set_payload(list(body.payload) if isinstance(body.payload, list) else body.payload)
     message["Content-Language"] = "ja"
     _check_as_built(message, sender=sender, recipient=recipient, subject=subject_text)
+    _BODIES[message] = body
     return message
 
 
@@ -256,18 +302,50 @@ def _check_as_built(message: EmailMessage, *, sender: Address, recipient: Addres
 def serialise_verified(message: EmailMessage, *, to: str) -> bytes:
     """The bytes to write or send, after reading them back: every MIME part must have the same headers in the same
     order with the same decoded values (none with a line break), and To must name exactly the envelope recipient.
-    Raises UnsafeMessageError otherwise."""
-    data = message.as_bytes()
+    Raises UnsafeMessageError otherwise.
+
+    A message from `build_message` whose parts are still the ones it was built with is its own header block, read
+    back and checked here, followed by its body's bytes, whose parts were read back and checked when it was built."""
     try:
-        _verify(message, BytesParser(policy=email_policy.default).parsebytes(data), to=to)
+        body = _BODIES.get(message)
+        if body is not None and _still_carries(message, body):
+            headers = b"".join(message.policy.fold_binary(name, value) for name, value in message.raw_items())
+            header_block = headers + b"\r\n"
+            _verify_top(message, _parse(header_block, headers_only=True), to=to)
+            return header_block + body.data
+        data = message.as_bytes()
+        parsed = _parse(data)
+        _compare_parts(message, parsed, first=0)
+        _verify_top(message, parsed, to=to)
+        return data
     except UnsafeMessageError:
         raise
-    except (ValueError, TypeError, LookupError, email_errors.MessageError) as error:  # the parser itself choked
+    except _READ_BACK_ERRORS as error:  # the parser (or a header's lazy parse) choked
         raise UnsafeMessageError(f"the message does not read back: {error}") from None
-    return data
 
 
-def _verify(message: EmailMessage, parsed: EmailMessage, *, to: str) -> None:
+def _still_carries(message: EmailMessage, body: _PreparedBody) -> bool:
+    payload = message.get_payload()
+    if isinstance(body.payload, list):
+        return (
+            isinstance(payload, list)
+            and len(payload) == len(body.payload)
+            and all(mine is theirs for mine, theirs in zip(payload, body.payload, strict=True))
+        )
+    return payload is body.payload
+
+
+_READ_BACK_ERRORS = (ValueError, TypeError, LookupError, email_errors.MessageError)
+
+
+def _parse(data: bytes, *, headers_only: bool = False) -> EmailMessage:
+    parsed = BytesParser(policy=email_policy.default).parsebytes(data, headersonly=headers_only)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _compare_parts(message: EmailMessage, parsed: EmailMessage, *, first: int) -> None:
+    """Every MIME part from index `first` on (0 is the message itself) reads back with the headers it was built with."""
     built_parts, parsed_parts = list(message.walk()), list(parsed.walk())
     if len(built_parts) != len(parsed_parts):
         raise UnsafeMessageError(
@@ -275,7 +353,13 @@ def _verify(message: EmailMessage, parsed: EmailMessage, *, to: str) -> None:
             "(a header ended the header block early?)"
         )
     for index, (built_part, parsed_part) in enumerate(zip(built_parts, parsed_parts, strict=True)):
-        _compare_headers(built_part, parsed_part, "the message" if index == 0 else f"MIME part {index}")
+        if index >= first:
+            _compare_headers(built_part, parsed_part, "the message" if index == 0 else f"MIME part {index}")
+
+
+def _verify_top(message: EmailMessage, parsed: EmailMessage, *, to: str) -> None:
+    """The message's own headers read back as built, and To names exactly the envelope recipient."""
+    _compare_headers(message, parsed, "the message")
     to_header = parsed["To"]
     recipients = [address.addr_spec for address in to_header.addresses] if to_header is not None else []
     if recipients != [to]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -290,12 +290,12 @@ def issue_now(
     formats: Iterable[str],
 ) -> RenderedDocument:
     """Draft and issue in one go (a 督促, a summary, a 中止のお知らせ): what says the same as an issued version is
-    that version."""
+    that version. The draft, issued at once, is rendered only as Markdown: its other formats would be thrown away."""
     drafted = draft(
-        session, stationery, cycle=cycle, subject=subject, make=make, planned_issue_on=on, formats=formats, now=now
+        session, stationery, cycle=cycle, subject=subject, make=make, planned_issue_on=on, formats=("md",), now=now
     )
     if drafted.issued:
-        return drafted
+        return replace(drafted, paths=files_of(session, drafted.document, stationery, formats))
     return issue(
         session, stationery, drafted.document, council_id=cycle.council_id, on=on, now=now, actor=actor, formats=formats
     )

@@ -109,8 +109,11 @@ def preparation_kinds(ctx: Context, fiscal_year: int, meeting_key: str) -> tuple
     return tuple(kind for kind in PREPARATION_PREFIXES if meeting_task_key(kind, meeting_key) in open_keys)
 
 
-def draft_preparation(ctx: Context, fiscal_year: int, meeting_key: str, kinds: tuple[str, ...]) -> list[DraftRef]:
-    """Step: the meeting's notice and/or agenda drafted from the current state (an issued one is kept as it is)."""
+def draft_preparation(
+    ctx: Context, fiscal_year: int, meeting_key: str, kinds: tuple[str, ...], *, for_review: bool
+) -> list[DraftRef]:
+    """Step: the meeting's notice and/or agenda drafted from the current state (an issued one is kept as it is): in
+    every format when someone reviews them before issue, else only as Markdown (issue renders the rest)."""
     stationery = stationery_for(ctx.settings)
     with ctx.transaction() as session:
         council, cycle = council_and_cycle(session, ctx.settings.council_code, fiscal_year)
@@ -130,7 +133,7 @@ def draft_preparation(ctx: Context, fiscal_year: int, meeting_key: str, kinds: t
                 subject=plan.subject,
                 make=plan.make,
                 planned_issue_on=plan.planned_issue_on,
-                formats=FORMATS,
+                formats=FORMATS if for_review else ("md",),
                 now=ctx.clock.now,
             )
             document = rendered.document
@@ -196,10 +199,18 @@ def prepare_meeting(
         raise InputError(f"{unknown[0]!r} is not one of {', '.join(PREPARATION_PREFIXES)}", field="kinds")
     if not wanted:
         return PreparationReport(fiscal_year, meeting_key, (), (), "not-required", 0, 0, ())
-    drafts = ctx.step("draft-meeting-documents", draft_preparation, ctx, fiscal_year, meeting_key, wanted)
+    needs_approval = approval if approval is not None else ctx.settings.approval
+    drafts = ctx.step(
+        "draft-meeting-documents",
+        draft_preparation,
+        ctx,
+        fiscal_year,
+        meeting_key,
+        wanted,
+        for_review=needs_approval,
+    )
     ids = tuple(ref.document_id for ref in drafts)
     decision, comment = "not-required", None
-    needs_approval = approval if approval is not None else ctx.settings.approval
     if needs_approval and any(not ref.issued for ref in drafts):
         answer = gate(ctx, fiscal_year, meeting_key, drafts)
         decision, comment = answer.status, answer.comment
@@ -308,6 +319,8 @@ def draft_minutes(ctx: Context, fiscal_year: int, meeting_key: str) -> tuple[Dra
     with ctx.transaction() as session:
         council, cycle = council_and_cycle(session, ctx.settings.council_code, fiscal_year)
         meeting = find_meeting(session, cycle, meeting_key)
+        task = find_task(session, cycle, meeting_task_key(MINUTES_PREFIX, meeting_key))
+        due = task is not None and task.status in OPEN_TASK_STATUSES and task.due_date <= ctx.clock.today
         plan = meeting_document(session, stationery, council, cycle, meeting, DocumentKind.minutes, now=ctx.clock.now)
         rendered = draft(
             session,
@@ -316,11 +329,9 @@ def draft_minutes(ctx: Context, fiscal_year: int, meeting_key: str) -> tuple[Dra
             subject=plan.subject,
             make=plan.make,
             planned_issue_on=plan.planned_issue_on,
-            formats=FORMATS,
+            formats=("md",) if due else FORMATS,  # issued at once when due: issue renders the other formats
             now=ctx.clock.now,
         )
-        task = find_task(session, cycle, meeting_task_key(MINUTES_PREFIX, meeting_key))
-        due = task is not None and task.status in OPEN_TASK_STATUSES and task.due_date <= ctx.clock.today
         document = rendered.document
         assert document.id is not None
         return DraftRef(document.id, DocumentKind.minutes.value, document.content_hash, rendered.issued), due
