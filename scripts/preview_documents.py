@@ -33,8 +33,8 @@ from council.documents.printing import (
     page_texts,
     to_png,
 )
-from council.survey.forms import FormRespondent, form_bytes, form_file_name
 from council.resources import data_dir
+from council.survey.forms import FormRespondent, form_bytes, form_file_name
 from council.survey.taxonomy import TAXONOMY_FILE, load_taxonomy
 
 FORM_RESPONDENTS = (FormRespondent("062014", "山形市"), FormRespondent("dept-kikaku", "みらい企画創造部"))

@@ -17,6 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from council.documents.service import (
+    render_documents,
+    render_minutes,
+    render_survey_reminder,
+    render_survey_summary,
+)
 from documents_seed import NOW, seed_year, source_tally
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -27,12 +33,6 @@ from council.documents.layout import mark_print_layout
 from council.documents.pdf_builder import build_pdf
 from council.documents.printing import broken_across_lines, convert, convert_to_pdf, font_names, page_texts
 from council.documents.rendering import environment
-from council.documents.service import (
-    render_documents,
-    render_minutes,
-    render_survey_reminder,
-    render_survey_summary,
-)
 from council.survey.forms import (
     INSTRUCTIONS_SHEET,
     SECTION_SHEETS,

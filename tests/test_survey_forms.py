@@ -102,7 +102,7 @@ def test_a_filled_form_reads_back_row_by_row() -> None:
 
 
 def test_the_form_prints_one_page_wide_and_only_its_answer_cells_are_editable() -> None:
-    workbook = load_workbook(io.BytesIO(form_bytes(2026, YAMAGATA, load_taxonomy(), stamp=STAMP)))
+    workbook = load_workbook(io.BytesIO(form_bytes(2026, YAMAGATA, taxonomy(), stamp=STAMP)))
     assert workbook.security is not None
     assert workbook.security.lockStructure  # sheet names and the hidden list stay as the importer expects
     for name in ("施策の連携", "業務の連携", "情報交換・共有／人的交流"):
@@ -130,6 +130,6 @@ def test_the_form_prints_one_page_wide_and_only_its_answer_cells_are_editable() 
 
 def test_a_header_code_in_a_respondent_name_prints_as_text() -> None:
     workbook = load_workbook(
-        io.BytesIO(form_bytes(2026, FormRespondent("062014", "A&P町"), load_taxonomy(), stamp=STAMP))
+        io.BytesIO(form_bytes(2026, FormRespondent("062014", "A&P町"), taxonomy(), stamp=STAMP))
     )
     assert workbook["施策の連携"].oddHeader.left.text == "A&&P町（062014）"
