@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from models.audit import AuditEvent
+    from models.bodies import Area, RegionalBody, RegionalBodyMember, RegionalInitiative
+    from models.cases import AdvancedCase, CaseAdoption, CaseSelection
     from models.cycle import Cycle, Meeting, MeetingDecision, Stage, Task
     from models.documents import Delivery, Document, DocumentNumber
     from models.enums import (
         Body,
+        CaseScope,
         Channel,
         CycleStatus,
         DecisionOutcome,
@@ -24,26 +27,35 @@ if TYPE_CHECKING:
         InitiativeKind,
         Lane,
         MeetingKind,
+        MeetingOrigin,
         MeetingStatus,
         OrganizationKind,
         StageStatus,
         SurveySection,
         TaskOrigin,
         TaskStatus,
+        TeamRole,
+        TeamStatus,
         ThemeStatus,
     )
     from models.feeds import FeedItemStamp, FeedSnapshot, FeedToken
     from models.orchestration import Approval, ApprovalDecision, ApprovalStatus, TickRun
     from models.organizations import Contact, Council, Membership, Organization
     from models.survey import ReminderSent, Survey, SurveyAnswer, SurveyRespondent, SurveySubmission, ThemeSource
+    from models.teams import WorkingTeam, WorkingTeamMember
     from models.themes import Theme, ThemeEvent, ThemeOrganization
 
 _HOMES: dict[str, str] = {
+    "AdvancedCase": "models.cases",
     "Approval": "models.orchestration",
     "ApprovalDecision": "models.orchestration",
     "ApprovalStatus": "models.orchestration",
+    "Area": "models.bodies",
     "AuditEvent": "models.audit",
     "Body": "models.enums",
+    "CaseAdoption": "models.cases",
+    "CaseScope": "models.enums",
+    "CaseSelection": "models.cases",
     "Channel": "models.enums",
     "Contact": "models.organizations",
     "Council": "models.organizations",
@@ -64,10 +76,14 @@ _HOMES: dict[str, str] = {
     "Meeting": "models.cycle",
     "MeetingDecision": "models.cycle",
     "MeetingKind": "models.enums",
+    "MeetingOrigin": "models.enums",
     "MeetingStatus": "models.enums",
     "Membership": "models.organizations",
     "Organization": "models.organizations",
     "OrganizationKind": "models.enums",
+    "RegionalBody": "models.bodies",
+    "RegionalBodyMember": "models.bodies",
+    "RegionalInitiative": "models.bodies",
     "ReminderSent": "models.survey",
     "Stage": "models.cycle",
     "StageStatus": "models.enums",
@@ -79,12 +95,16 @@ _HOMES: dict[str, str] = {
     "Task": "models.cycle",
     "TaskOrigin": "models.enums",
     "TaskStatus": "models.enums",
+    "TeamRole": "models.enums",
+    "TeamStatus": "models.enums",
     "Theme": "models.themes",
     "ThemeEvent": "models.themes",
     "ThemeOrganization": "models.themes",
     "ThemeSource": "models.survey",
     "ThemeStatus": "models.enums",
     "TickRun": "models.orchestration",
+    "WorkingTeam": "models.teams",
+    "WorkingTeamMember": "models.teams",
 }
 
 
@@ -98,11 +118,16 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AdvancedCase",
     "Approval",
     "ApprovalDecision",
     "ApprovalStatus",
+    "Area",
     "AuditEvent",
     "Body",
+    "CaseAdoption",
+    "CaseScope",
+    "CaseSelection",
     "Channel",
     "Contact",
     "Council",
@@ -123,10 +148,14 @@ __all__ = [
     "Meeting",
     "MeetingDecision",
     "MeetingKind",
+    "MeetingOrigin",
     "MeetingStatus",
     "Membership",
     "Organization",
     "OrganizationKind",
+    "RegionalBody",
+    "RegionalBodyMember",
+    "RegionalInitiative",
     "ReminderSent",
     "Stage",
     "StageStatus",
@@ -138,10 +167,14 @@ __all__ = [
     "Task",
     "TaskOrigin",
     "TaskStatus",
+    "TeamRole",
+    "TeamStatus",
     "Theme",
     "ThemeEvent",
     "ThemeOrganization",
     "ThemeSource",
     "ThemeStatus",
     "TickRun",
+    "WorkingTeam",
+    "WorkingTeamMember",
 ]

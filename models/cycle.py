@@ -13,6 +13,7 @@ from models.enums import (
     InitiativeKind,
     Lane,
     MeetingKind,
+    MeetingOrigin,
     MeetingStatus,
     StageStatus,
     TaskOrigin,
@@ -20,6 +21,14 @@ from models.enums import (
     ThemeStatus,
 )
 from models.types import aware_column, enum_column
+
+# The cycle's planner places the four meetings of the council; calendar/bodies.yaml the bodies' and teams'; by hand,
+# any body but the mayors' meeting and the roundtable (convened with the mayors) may meet (その他必要に応じて開催).
+MEETING_ORIGIN_KIND_CHECK = (
+    "CASE origin WHEN 'cycle' THEN kind NOT IN ('regional_meeting', 'team_meeting') "
+    "WHEN 'bodies' THEN kind IN ('regional_meeting', 'team_meeting') "
+    "ELSE kind NOT IN ('mayors_meeting', 'roundtable') END"
+)
 
 
 class Cycle(SQLModel, table=True):
@@ -56,7 +65,9 @@ class Stage(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    """A council meeting, a 幹事会, the mayors' meeting or the roundtable.
+    """A council meeting, a 幹事会, the mayors' meeting or the roundtable — or a meeting of a regional body or of a
+    working team (`regional_body_id`, `working_team_id`), planned from calendar/bodies.yaml, or added by hand
+    (`origin`).
 
     `revision` rises whenever the time, the status or the venue changes: it is the feed's SEQUENCE.
     """
@@ -65,6 +76,11 @@ class Meeting(SQLModel, table=True):
         sa.UniqueConstraint("cycle_id", "key"),
         sa.CheckConstraint("starts_at < ends_at", name="ck_meeting_times"),
         sa.CheckConstraint("revision >= 0", name="ck_meeting_revision"),
+        sa.CheckConstraint(
+            "(kind = 'regional_meeting') = (regional_body_id IS NOT NULL)", name="ck_meeting_regional_body"
+        ),
+        sa.CheckConstraint("(kind = 'team_meeting') = (working_team_id IS NOT NULL)", name="ck_meeting_working_team"),
+        sa.CheckConstraint(MEETING_ORIGIN_KIND_CHECK, name="ck_meeting_origin_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -82,6 +98,9 @@ class Meeting(SQLModel, table=True):
     status: MeetingStatus = Field(default=MeetingStatus.planned, sa_column=enum_column(MeetingStatus))
     revision: int = 0
     pinned: bool = False
+    origin: MeetingOrigin = Field(default=MeetingOrigin.cycle, sa_column=enum_column(MeetingOrigin))
+    regional_body_id: int | None = Field(default=None, foreign_key="regionalbody.id", index=True)
+    working_team_id: int | None = Field(default=None, foreign_key="workingteam.id", index=True)
     updated_at: datetime = Field(sa_column=aware_column())
 
 

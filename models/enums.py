@@ -26,9 +26,20 @@ class MeetingKind(StrEnum):
     council_meeting = "council_meeting"
     mayors_meeting = "mayors_meeting"
     roundtable = "roundtable"
+    regional_meeting = "regional_meeting"  # a regional promotion body's meeting (地域における推進体制: 情報交換)
+    team_meeting = "team_meeting"  # a working team's meeting (ワーキングチーム)
 
 
-# The body whose members a meeting of each kind is for (its notice's addressees, its calendar's audience).
+class MeetingOrigin(StrEnum):
+    """Where a meeting comes from: who may move it, and which plan speaks for it."""
+
+    cycle = "cycle"  # the council's yearly cycle (calendar/cycle.yaml): the planner places it
+    bodies = "bodies"  # a regional body's or a working team's regular meetings (calendar/bodies.yaml)
+    manual = "manual"  # added by the secretariat (`council meeting add`: その他必要に応じて開催)
+
+
+# The body whose members a meeting of each kind is for (its notice's addressees, its calendar's audience). A regional
+# body's or a working team's meeting is for that body's or team's own members (models.bodies, models.teams).
 BODY_OF_MEETING_KIND: dict[MeetingKind, Body] = {
     MeetingKind.council_meeting: Body.council,
     MeetingKind.secretariat_meeting: Body.secretariat_meeting,
@@ -87,6 +98,8 @@ class DocumentKind(StrEnum):
     annual_schedule = "annual_schedule"  # 年間スケジュール
     cancellation = "cancellation"  # 中止のお知らせ
     postponement = "postponement"  # 延期のお知らせ
+    regional_initiatives = "regional_initiatives"  # 地域における主な連携の取組み (the regional table)
+    case_handout = "case_handout"  # 県内外の先進事例 (the 1st meeting's handout)
 
 
 class DocumentStatus(StrEnum):
@@ -138,11 +151,40 @@ class InitiativeKind(StrEnum):
     enhanced = "enhanced"  # 充実
 
 
+class TeamStatus(StrEnum):
+    """A working team's state: formed for an adopted theme, then reported (its 検討結果 filed)."""
+
+    formed = "formed"
+    reported = "reported"
+
+
+class TeamRole(StrEnum):
+    """Why an organisation is on a working team."""
+
+    lead = "lead"  # the lead department (主担当)
+    department = "department"  # a department concerned (the theme's lead departments)
+    municipality = "municipality"  # a municipality that asked for it in the survey
+    regional_office = "regional_office"  # a regional office that asked for it
+
+
+class CaseScope(StrEnum):
+    """Where an advanced case (先進事例) comes from."""
+
+    in_prefecture = "in_prefecture"  # 県内
+    out_of_prefecture = "out_of_prefecture"  # 県外
+
+
 # Status sets, defined once (the tick, the flows, status and tracking all use these).
 OPEN_TASK_STATUSES = frozenset({TaskStatus.pending, TaskStatus.in_progress})
 CLOSED_TASK_STATUSES = frozenset({TaskStatus.done, TaskStatus.cancelled})
 OPEN_MEETING_STATUSES = frozenset({MeetingStatus.planned, MeetingStatus.confirmed})
 # Documents are issued for the meetings the secretariat convenes; the 市町村長会議 is convened by others.
 DOCUMENTED_MEETING_KINDS = frozenset(
-    {MeetingKind.council_meeting, MeetingKind.secretariat_meeting, MeetingKind.roundtable}
+    {
+        MeetingKind.council_meeting,
+        MeetingKind.secretariat_meeting,
+        MeetingKind.roundtable,
+        MeetingKind.regional_meeting,
+        MeetingKind.team_meeting,
+    }
 )

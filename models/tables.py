@@ -1,5 +1,17 @@
 """Every table module, imported for its side effect: a complete `SQLModel.metadata` (migrations, schema checks)."""
 
-from models import audit, cycle, documents, feeds, orchestration, organizations, survey, themes
+from models import audit, bodies, cases, cycle, documents, feeds, orchestration, organizations, survey, teams, themes
 
-__all__ = ["audit", "cycle", "documents", "feeds", "orchestration", "organizations", "survey", "themes"]
+__all__ = [
+    "audit",
+    "bodies",
+    "cases",
+    "cycle",
+    "documents",
+    "feeds",
+    "orchestration",
+    "organizations",
+    "survey",
+    "teams",
+    "themes",
+]

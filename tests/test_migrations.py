@@ -29,7 +29,7 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade_to_head(engine)
     upgrade_to_head(engine)
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0005_bodies"
 
 
 @pytest.mark.parametrize(
