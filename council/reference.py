@@ -1,6 +1,7 @@
 """Reference data: the council, its organisations, their contact roles and the bodies they sit on.
 
-Read from data files (reference/municipalities.csv, reference/organizations.csv, reference/roster.yaml), validated
+Read from data files (reference/municipalities.csv, reference/organizations.csv, reference/roster.yaml, and the
+regional promotion's areas and bodies in reference/regional_bodies.yaml), validated
 as a whole, then upserted by code: loading is idempotent and reports what it added, changed and removed. Names and
 titles become mail display names, subjects and file names: control characters and MIME encoded-word syntax (``=?``)
 are refused in every named column, as in the contacts import.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from council.audit import record_change
+from council.bodies.reference import BODIES_FILE, RegionalData, read_regional_data, store_regional_data
 from council.codes import municipality_code_problem
 from council.delivery.message import header_text_problem
 from council.errors import InputError
+from council.reference_rows import LoadReport
+from council.reference_rows import fields as _fields
+from council.reference_rows import upsert as _upsert
 from council.yamlfile import load_yaml
 from models import Body, Contact, Council, Membership, Organization, OrganizationKind
 
@@ -71,24 +76,7 @@ class ReferenceData:
     organizations: tuple[OrganizationRecord, ...]
     contacts: tuple[ContactRecord, ...]
     memberships: tuple[MembershipRecord, ...]
-
-
-@dataclass
-class LoadReport:
-    added: Counter[str] = field(default_factory=Counter)
-    changed: Counter[str] = field(default_factory=Counter)
-    removed: Counter[str] = field(default_factory=Counter)
-    unchanged: Counter[str] = field(default_factory=Counter)
-    details: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        parts = []
-        for entity in ("council", "organization", "contact", "membership"):
-            parts.append(
-                f"{entity}: +{self.added[entity]} ~{self.changed[entity]} -{self.removed[entity]} "
-                f"={self.unchanged[entity]}"
-            )
-        return "; ".join(parts)
+    regional: RegionalData | None = None  # reference/regional_bodies.yaml, when the folder has one
 
 
 # ---------------------------------------------------------------------------------------------------- reading
@@ -259,7 +247,13 @@ def read_reference(reference_dir: Path) -> ReferenceData:
                 if (record.code, role) not in contacts:
                     raise roster.error((*where, "role"), f"{record.code} has no contact role {role!r}")
                 memberships.append(MembershipRecord(Body(body_name), record.code, role, selector.get("capacity")))
-    return ReferenceData(council, tuple(organizations), tuple(contacts.values()), tuple(memberships))
+    regional_file = reference_dir / BODIES_FILE
+    regional = (
+        read_regional_data(regional_file, organizations, set(contacts), prefecture=council.prefecture)
+        if regional_file.is_file()
+        else None
+    )
+    return ReferenceData(council, tuple(organizations), tuple(contacts.values()), tuple(memberships), regional)
 
 
 def _role_and_title(error: Any, where: tuple[str | int, ...], entry: Any) -> tuple[str, str]:
@@ -276,48 +270,6 @@ def _role_and_title(error: Any, where: tuple[str | int, ...], entry: Any) -> tup
 
 
 # ---------------------------------------------------------------------------------------------------- storing
-
-
-def _fields(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in names}
-
-
-def _upsert(
-    session: Session,
-    report: LoadReport,
-    entity: str,
-    existing: Any,
-    values: dict[str, Any],
-    create: Any,
-    *,
-    now: datetime,
-    actor: str,
-    key: str,
-) -> Any:
-    if existing is None:
-        row = create(**values)
-        session.add(row)
-        session.flush()
-        report.added[entity] += 1
-        record_change(
-            session, action=f"{entity}.added", row=row, before=None, after=values, now=now, actor=actor, key=key
-        )
-        return row
-    before = _fields(existing, tuple(values))
-    if before == values:
-        report.unchanged[entity] += 1
-        return existing
-    for name, value in values.items():
-        setattr(existing, name, value)
-    session.add(existing)
-    report.changed[entity] += 1
-    report.details.append(
-        f"{entity} {key}: " + ", ".join(f"{n} {before[n]!r}→{values[n]!r}" for n in values if before[n] != values[n])
-    )
-    record_change(
-        session, action=f"{entity}.changed", row=existing, before=before, after=values, now=now, actor=actor, key=key
-    )
-    return existing
 
 
 def store_reference(session: Session, data: ReferenceData, *, now: datetime, actor: str) -> LoadReport:
@@ -418,6 +370,9 @@ def store_reference(session: Session, data: ReferenceData, *, now: datetime, act
             session.delete(stale)
             report.removed["membership"] += 1
     session.flush()
+    if data.regional is not None:
+        assert council.id is not None
+        store_regional_data(session, council.id, data.regional, report, now=now, actor=actor)
     return report
 
 

@@ -52,6 +52,8 @@ class RegionalBody(SQLModel, table=True):
     name: str = Field(max_length=100)
     area_id: int = Field(foreign_key="area.id", index=True)
     convener_id: int = Field(foreign_key="organization.id")  # the regional office that runs it and signs its letters
+    sender: str = Field(max_length=200)  # who signs its letters: 山形県村山総合支庁長
+    contact_unit: str = Field(max_length=200)  # its letters' contact block: 村山総合支庁連携支援室
     composition: str | None = Field(default=None, max_length=200)  # （管内市町、村山総合支庁等で構成）
     note: str | None = Field(default=None, max_length=500)
     active: bool = True

@@ -47,6 +47,10 @@ BODY_OF_MEETING_KIND: dict[MeetingKind, Body] = {
     MeetingKind.roundtable: Body.roundtable,
 }
 
+# The meetings of the council's own bodies (the schedule's and the public calendar's), as opposed to a regional body's
+# or a working team's.
+COUNCIL_MEETING_KINDS = frozenset(BODY_OF_MEETING_KIND)
+
 
 class MeetingStatus(StrEnum):
     planned = "planned"

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from council.cli import delivery, documents, feeds, meetings, orchestration, planning, setup, survey, themes
+from council.cli import bodies, delivery, documents, feeds, meetings, orchestration, planning, setup, survey, themes
 from council.errors import InputError
 
 
@@ -41,7 +41,7 @@ def main() -> None:
 
 
 # Command families live in their own modules; each exposes `register(app)`. Add new families to this tuple.
-for _module in (setup, planning, meetings, delivery, documents, feeds, survey, themes, orchestration):
+for _module in (setup, planning, meetings, delivery, documents, feeds, survey, themes, bodies, orchestration):
     _module.register(app)
 
 

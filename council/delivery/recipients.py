@@ -31,6 +31,10 @@ from models import (
     Membership,
     Organization,
     OrganizationKind,
+    RegionalBody,
+    RegionalBodyMember,
+    WorkingTeam,
+    WorkingTeamMember,
 )
 from models.enums import BODY_OF_MEETING_KIND
 from models.survey import ResponseStatus, Survey, SurveyRespondent
@@ -307,9 +311,45 @@ def known_roles(session: Session) -> frozenset[str]:
     return frozenset(STANDARD_ROLES) | frozenset(on_roster)
 
 
+@dataclass(frozen=True)
+class MeetingAudience:
+    """The contacts a regional body's or a working team's meeting is for, and how to name them."""
+
+    contact_ids: tuple[int, ...]
+    label: str
+
+
+def own_audience(session: Session, meeting: Meeting) -> MeetingAudience | None:
+    """A regional body's meeting is for the body's members, a working team's for the primary contact of each member
+    organisation; None for a meeting of the council's bodies (the roster's memberships say who sits on those)."""
+    if meeting.regional_body_id is not None:
+        body = session.get(RegionalBody, meeting.regional_body_id)
+        ids = session.exec(
+            select(RegionalBodyMember.contact_id)
+            .where(RegionalBodyMember.regional_body_id == meeting.regional_body_id)
+            .order_by(col(RegionalBodyMember.id))
+        ).all()
+        return MeetingAudience(tuple(ids), f"{body.name if body else ''} 構成員")
+    if meeting.working_team_id is not None:
+        team = session.get(WorkingTeam, meeting.working_team_id)
+        primary = [
+            sa.and_(col(Organization.kind) == kind, col(Contact.role) == role) for kind, role in PRIMARY_ROLES.items()
+        ]
+        contact_ids = session.exec(
+            select(Contact.id)
+            .join(Organization, col(Organization.id) == col(Contact.organization_id))
+            .join(WorkingTeamMember, col(WorkingTeamMember.organization_id) == col(Organization.id))
+            .where(WorkingTeamMember.team_id == meeting.working_team_id, sa.or_(*primary))
+            .order_by(col(WorkingTeamMember.id))
+        ).all()
+        return MeetingAudience(tuple(i for i in contact_ids if i is not None), f"{team.name if team else ''} 構成員")
+    return None
+
+
 def recipients_for_document(session: Session, document: Document) -> RecipientSet:
     """Who a document goes to when nobody says otherwise: the members of the body of the meeting it is about
-    (a notice of the 幹事会 goes to the 幹事会), else the default group of its kind."""
+    (a notice of the 幹事会 goes to the 幹事会, one of a regional body or a team to its members), else the default
+    group of its kind."""
     cycle = session.get(Cycle, document.cycle_id)
     if cycle is None:
         raise NotFoundError(f"document {document.id} belongs to no cycle")
@@ -317,6 +357,9 @@ def recipients_for_document(session: Session, document: Document) -> RecipientSe
         select(Meeting).where(Meeting.cycle_id == document.cycle_id, Meeting.key == document.subject)
     ).first()
     if meeting is not None:
+        audience = own_audience(session, meeting)
+        if audience is not None:
+            return resolve_contacts(session, audience.contact_ids, label=audience.label)
         return resolve_group(session, MEETING_BODIES[meeting.kind], council_id=cycle.council_id)
     if document.kind in (DocumentKind.survey_request, DocumentKind.survey_reminder):
         asked = _survey_organizations(session, cycle, reminder=document.kind is DocumentKind.survey_reminder)

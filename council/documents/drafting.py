@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from council.bodies.membership import body_of, letterhead_office
 from council.documents import builders
 from council.documents.contexts import DocumentContext, Issue
 from council.documents.facts import (
@@ -58,7 +59,8 @@ def meeting_document(
     if kind not in MEETING_DOCUMENT_KINDS:
         raise InputError(f"{kind.value} is not a meeting document", field="kind")
     facts = meeting_facts(session, council, cycle, meeting, stationery.texts, as_of=now)
-    office, texts, calendar = stationery.office, stationery.texts, stationery.calendar
+    office = letterhead_office(stationery.office, body_of(session, meeting))
+    texts, calendar = stationery.texts, stationery.calendar
 
     def make(issue: Issue) -> DocumentContext:
         if kind == DocumentKind.advance_notice:
@@ -91,12 +93,13 @@ def meeting_change_document(
         raise InputError(f"{meeting.key}: no notice was issued, so there is nobody to tell", field="meeting")
     facts = meeting_facts(session, council, cycle, meeting, stationery.texts, as_of=now)
     reference = reference_of(session, notice, stationery)
+    office = letterhead_office(stationery.office, body_of(session, meeting))
 
     def make(issue: Issue) -> DocumentContext:
         return builders.meeting_change_context(
             kind,
             facts,
-            stationery.office,
+            office,
             stationery.texts,
             issue,
             notice_reference=reference,

@@ -8,13 +8,14 @@ decisions as recorded with it: nothing here looks at "today's" theme states for 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from council.delivery.recipients import PRIMARY_ROLES
+from council.bodies.membership import body_of, convener_of
+from council.delivery.recipients import PRIMARY_ROLES, own_audience
 from council.documents.text import meeting_time_span, month_day_weekday, one_line
 from council.documents.texts import DocumentTexts, ItemSpec
 from council.errors import InputError
@@ -44,8 +45,9 @@ from models import (
     SurveyRespondent,
     Theme,
     ThemeStatus,
+    WorkingTeam,
 )
-from models.enums import BODY_OF_MEETING_KIND, DOCUMENTED_MEETING_KINDS
+from models.enums import BODY_OF_MEETING_KIND, COUNCIL_MEETING_KINDS, DOCUMENTED_MEETING_KINDS
 
 KIND_ORDER = {
     OrganizationKind.municipality: 0,
@@ -167,6 +169,31 @@ def check_documented(meeting: Meeting) -> None:
         raise InputError(f"no documents are issued for meeting {meeting.key!r} ({meeting.kind.value})", field="meeting")
 
 
+def _member(contact: Contact, organization: Organization) -> Member:
+    return Member(
+        kind=organization.kind,
+        organization=one_line(organization.name),
+        role=one_line(contact.role),
+        title=one_line(contact.title or f"{organization.name}{contact.role}"),
+        sort_order=organization.sort_order,
+    )
+
+
+def _in_letter_order(members: Sequence[Member]) -> tuple[Member, ...]:
+    return tuple(
+        sorted(
+            members, key=lambda member: (KIND_ORDER[member.kind], member.sort_order, member.organization, member.role)
+        )
+    )
+
+
+def _group_sizes(members: Sequence[Member]) -> dict[tuple[OrganizationKind, str], int]:
+    sizes: dict[tuple[OrganizationKind, str], int] = {}
+    for member in members:
+        sizes[(member.kind, member.role)] = sizes.get((member.kind, member.role), 0) + 1
+    return sizes
+
+
 def load_members(
     session: Session,
     council_id: int,
@@ -184,29 +211,35 @@ def load_members(
         .where(Membership.council_id == council_id, Membership.body == body, col(Organization.active).is_(True))
     )
     everyone = [
-        (
-            organization.id,
-            Member(
-                kind=organization.kind,
-                organization=one_line(organization.name),
-                role=one_line(contact.role),
-                title=one_line(contact.title or f"{organization.name}{contact.role}"),
-                sort_order=organization.sort_order,
-            ),
-        )
-        for contact, organization in session.exec(query).all()
+        (organization.id, _member(contact, organization)) for contact, organization in session.exec(query).all()
     ]
-    sizes: dict[tuple[OrganizationKind, str], int] = {}
-    for _, member in everyone:
-        sizes[(member.kind, member.role)] = sizes.get((member.kind, member.role), 0) + 1
     wanted = set(organization_ids) if organization_ids is not None else None
     addressed = [
         member
         for organization_id, member in everyone
         if (wanted is None or organization_id in wanted) and (roles is None or roles.get(member.kind) == member.role)
     ]
-    addressed.sort(key=lambda member: (KIND_ORDER[member.kind], member.sort_order, member.organization, member.role))
-    return Members(addressed=tuple(addressed), group_sizes=sizes)
+    return Members(addressed=_in_letter_order(addressed), group_sizes=_group_sizes([m for _, m in everyone]))
+
+
+def meeting_members(session: Session, council_id: int, meeting: Meeting) -> Members:
+    """Whom a meeting's letters address: the members of its body on the roster — or, for a regional body's or a
+    working team's meeting, its own members (the regional office that convenes it signs, so it is not addressed)."""
+    audience = own_audience(session, meeting)
+    if audience is None:
+        return load_members(session, council_id, BODY_OF_MEETING_KIND[meeting.kind])
+    convener = convener_of(session, meeting)
+    rows = session.exec(
+        select(Contact, Organization)
+        .join(Organization, col(Organization.id) == col(Contact.organization_id))
+        .where(col(Contact.id).in_(list(audience.contact_ids)), col(Organization.active).is_(True))
+    ).all()
+    everyone = [
+        _member(contact, organization)
+        for contact, organization in rows
+        if convener is None or organization.id != convener.id
+    ]
+    return Members(addressed=_in_letter_order(everyone), group_sizes=_group_sizes(everyone))
 
 
 def full_meeting_title(fiscal_year: int, title: str) -> str:
@@ -245,6 +278,9 @@ def meeting_facts(
             prepared_date = wareki_date(local_times(prepared)[0].date())
             purpose = purpose.format(prepared=prepares, prepared_date=prepared_date)
             move = meeting_move(prepared.kind, prepared.number)
+    names = owner_names(session, meeting)
+    purpose = fill_names(purpose, names)
+    item_specs = tuple(replace(spec, title=fill_names(spec.title, names)) for spec in item_specs)
     if "{" in purpose:  # a 幹事会 that prepares nothing: drop the sentence that would name it
         purpose = ""
     agenda_task = find_task(session, cycle, meeting_task_key(AGENDA_PREFIX, meeting.key))
@@ -259,12 +295,30 @@ def meeting_facts(
         venue=one_line(meeting.venue or "") or "（調整中）",
         purpose=purpose,
         items=tuple(_item(spec, snapshots, cycle.fiscal_year) for spec in item_specs),
-        members=load_members(session, council.id, BODY_OF_MEETING_KIND[meeting.kind]),
+        members=meeting_members(session, council.id, meeting),
         prepares=prepares,
         decisions=recorded_decisions(session, meeting),
         decided_selection=move.selection if move is not None else None,
         materials_by=agenda_task.due_date if agenda_task is not None else None,
     )
+
+
+def owner_names(session: Session, meeting: Meeting) -> dict[str, str]:
+    """What a regional body's or a team's meeting texts may name: {body} (the body), {team} and {theme}."""
+    body = body_of(session, meeting)
+    if body is not None:
+        return {"body": one_line(body.name)}
+    team = session.get(WorkingTeam, meeting.working_team_id) if meeting.working_team_id is not None else None
+    theme = session.get(Theme, team.theme_id) if team is not None else None
+    if team is not None and theme is not None:
+        return {"team": one_line(team.name), "theme": one_line(theme.title)}
+    return {}
+
+
+def fill_names(text: str, names: Mapping[str, str]) -> str:
+    for name, value in names.items():
+        text = text.replace(f"{{{name}}}", value)
+    return text
 
 
 def _fact(snapshot: ThemeSnapshot) -> ThemeFact:
@@ -381,8 +435,8 @@ def schedule_facts(session: Session, council: Council, cycle: Cycle) -> Schedule
     meetings = []
     stages_with_meetings: set[int] = set()
     for meeting in session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id).order_by(col(Meeting.starts_at))):
-        if meeting.status == MeetingStatus.cancelled:
-            continue
+        if meeting.status == MeetingStatus.cancelled or meeting.kind not in COUNCIL_MEETING_KINDS:
+            continue  # a regional body's or a team's meetings are in their own calendars, not the council's schedule
         if meeting.stage_id is not None:
             stages_with_meetings.add(meeting.stage_id)
         local = local_times(meeting)[0]

@@ -4,7 +4,8 @@ Feeds:
 - `council` (public): council meetings, the mayors' meeting, the roundtable and the survey window — nothing else;
 - `secretariat` (private): every meeting (幹事会 included), every stage, and the deadlines that are not an
   organisation's own (notice and agenda deadlines …);
-- `org-<code>` (private): the meetings of the bodies its contacts sit on, and the deadlines it owns;
+- `org-<code>` (private): the meetings of the bodies its contacts sit on (a regional body's or a working team's: of
+  those it is a member of), and the deadlines it owns;
 - `region-<slug>` (private, or public by configuration): what the region's organisations' feeds hold; a public
   region feed keeps only public events.
 Whether an event is public is decided here, once, from its kind; a public feed then only ever takes public events.
@@ -31,6 +32,8 @@ MEETING_CATEGORY: dict[MeetingKind, str] = {
     MeetingKind.secretariat_meeting: "幹事会",
     MeetingKind.mayors_meeting: "市町村長会議",
     MeetingKind.roundtable: "行政懇談会",
+    MeetingKind.regional_meeting: "地域連携",
+    MeetingKind.team_meeting: "ワーキングチーム",
 }
 MEETING_EVENT_STATUS: dict[MeetingStatus, EventStatus] = {
     MeetingStatus.planned: EventStatus.tentative,
@@ -58,6 +61,7 @@ class MeetingRecord:
     revision: int
     updated_at: datetime
     agenda_url: str | None = None
+    members: frozenset[str] | None = None  # a regional body's or a working team's member organisations
 
 
 @dataclass(frozen=True)
@@ -258,7 +262,6 @@ def _meeting_item(directory: Directory, meeting: MeetingRecord) -> FeedItem:
     start = meeting.starts_at.astimezone(zone)
     end = meeting.ends_at.astimezone(zone)
     status = MEETING_EVENT_STATUS[meeting.status]
-    body = BODY_OF_MEETING_KIND[meeting.kind]
     lines = []
     if status is EventStatus.cancelled:
         lines.append("※この会議は中止となりました。")
@@ -287,10 +290,19 @@ def _meeting_item(directory: Directory, meeting: MeetingRecord) -> FeedItem:
         event=event,
         public=meeting.kind in PUBLIC_MEETING_KINDS,
         for_secretariat=True,
-        audience=frozenset(org.code for org in directory.organizations if body in org.bodies),
+        audience=_meeting_audience(directory, meeting),
         source_changed_at=meeting.updated_at,
         fixed_sequence=meeting.revision,
     )
+
+
+def _meeting_audience(directory: Directory, meeting: MeetingRecord) -> frozenset[str]:
+    """The organisations whose feeds hold a meeting: a regional body's or a team's members (so a regional body's
+    meetings show in its region's feed), else those whose contacts sit on the meeting's body."""
+    if meeting.members is not None:
+        return meeting.members
+    body = BODY_OF_MEETING_KIND[meeting.kind]
+    return frozenset(org.code for org in directory.organizations if body in org.bodies)
 
 
 def _stage_item(directory: Directory, stage: StageRecord) -> FeedItem:

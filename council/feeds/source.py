@@ -33,8 +33,10 @@ from models import (
     Membership,
     Organization,
     OrganizationKind,
+    RegionalBodyMember,
     Stage,
     Task,
+    WorkingTeamMember,
 )
 
 REGIONAL_OFFICE_PREFIX = "ro-"  # reference/organizations.csv: ro-murayama … → feed region-murayama
@@ -104,6 +106,7 @@ def load_schedule(session: Session, config: FeedConfig, *, today: date) -> Sched
         ).all()
     }
     agendas = _agenda_urls(session, cycle_ids, config)
+    members = _own_members(session, meetings)
     titles = {meeting.id: meeting.title for meeting in meetings}
     return Schedule(
         meetings=tuple(
@@ -120,6 +123,7 @@ def load_schedule(session: Session, config: FeedConfig, *, today: date) -> Sched
                 revision=m.revision,
                 updated_at=m.updated_at,
                 agenda_url=agendas.get((m.cycle_id, m.key)),
+                members=members.get(m.id or 0),
             )
             for m in meetings
         ),
@@ -148,6 +152,38 @@ def load_schedule(session: Session, config: FeedConfig, *, today: date) -> Sched
             for t in tasks
         ),
     )
+
+
+def _own_members(session: Session, meetings: Sequence[Meeting]) -> dict[int, frozenset[str]]:
+    """The member organisations of each regional body's and working team's meeting, by meeting id."""
+    bodies: dict[int, set[str]] = defaultdict(set)
+    body_ids = {m.regional_body_id for m in meetings if m.regional_body_id is not None}
+    if body_ids:
+        for body_id, code in session.exec(
+            select(RegionalBodyMember.regional_body_id, Organization.code)
+            .join(Contact, col(Contact.id) == col(RegionalBodyMember.contact_id))
+            .join(Organization, col(Organization.id) == col(Contact.organization_id))
+            .where(col(RegionalBodyMember.regional_body_id).in_(body_ids))
+        ).all():
+            bodies[body_id].add(code)
+    teams: dict[int, set[str]] = defaultdict(set)
+    team_ids = {m.working_team_id for m in meetings if m.working_team_id is not None}
+    if team_ids:
+        for team_id, code in session.exec(
+            select(WorkingTeamMember.team_id, Organization.code)
+            .join(Organization, col(Organization.id) == col(WorkingTeamMember.organization_id))
+            .where(col(WorkingTeamMember.team_id).in_(team_ids))
+        ).all():
+            teams[team_id].add(code)
+    own: dict[int, frozenset[str]] = {}
+    for meeting in meetings:
+        if meeting.id is None:
+            continue
+        if meeting.regional_body_id is not None:
+            own[meeting.id] = frozenset(bodies.get(meeting.regional_body_id, set()))
+        elif meeting.working_team_id is not None:
+            own[meeting.id] = frozenset(teams.get(meeting.working_team_id, set()))
+    return own
 
 
 def _agenda_urls(session: Session, cycle_ids: list[int | None], config: FeedConfig) -> dict[tuple[int, str], str]:

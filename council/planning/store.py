@@ -32,6 +32,7 @@ from council.reference import get_council
 from models import (
     Cycle,
     Meeting,
+    MeetingOrigin,
     MeetingStatus,
     Organization,
     OrganizationKind,
@@ -348,6 +349,7 @@ def stored_pins(session: Session, cycle: Cycle | None) -> dict[str, Pin]:
     meetings = session.exec(
         select(Meeting).where(
             Meeting.cycle_id == cycle.id,
+            Meeting.origin == MeetingOrigin.cycle,  # a body's, a team's or a hand-added meeting is not the planner's
             or_(col(Meeting.pinned).is_(True), col(Meeting.status) != MeetingStatus.planned),
         )
     )

@@ -91,6 +91,8 @@ def upgrade() -> None:
         sa.Column("name", _text(100), nullable=False),
         sa.Column("area_id", sa.Integer(), nullable=False),
         sa.Column("convener_id", sa.Integer(), nullable=False),
+        sa.Column("sender", _text(200), nullable=False),
+        sa.Column("contact_unit", _text(200), nullable=False),
         sa.Column("composition", _text(200), nullable=True),
         sa.Column("note", _text(500), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
