@@ -75,4 +75,6 @@ DOCUMENT_KIND: Mapping[DocumentKind, str] = {
     DocumentKind.annual_schedule: "年間スケジュール",
     DocumentKind.cancellation: "中止のお知らせ",
     DocumentKind.postponement: "延期のお知らせ",
+    DocumentKind.regional_initiatives: "地域における主な連携の取組み",
+    DocumentKind.case_handout: "県内外の先進事例",
 }

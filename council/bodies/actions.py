@@ -1,21 +1,28 @@
-"""The regional promotion's use cases: plan the bodies' meetings of a year, and list the bodies with their members
-and meetings. Called the same way by the CLI and by flows."""
+"""The regional promotion's use cases: plan the bodies' meetings of a year, list the bodies with their members and
+meetings, import a year's regional table and render (or issue) it. Called the same way by the CLI and by flows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import col, select
 
 from council.bodies.planning import plan_regional_meetings
+from council.bodies.regional_table import ImportReport, read_table, regional_document, regional_facts, store_table
 from council.bodies.rules import bodies_rules, bodies_rules_path
 from council.clock import TOKYO
 from council.context import Context
+from council.documents.files import FORMATS, normalise_formats
+from council.documents.lifecycle import RenderedDocument, draft, issue
+from council.documents.stationery import stationery_for
+from council.errors import InputError
 from council.feeds.actions import publish_feeds_step
 from council.planning.cycles import council_and_cycle, find_cycle
 from council.planning.rules import cycle_rules
 from council.reference import get_council
-from models import Area, Contact, Meeting, Organization, RegionalBody, RegionalBodyMember
+from models import Area, Contact, DocumentKind, Meeting, Organization, RegionalBody, RegionalBodyMember
 
 
 @dataclass(frozen=True)
@@ -125,9 +132,65 @@ def list_bodies(ctx: Context, *, fiscal_year: int | None = None) -> list[BodyVie
                     active=body.active,
                     members=tuple(title or f"{name}{role}" for title, role, name in members),
                     meetings=tuple(
-                        (m.key, m.starts_at.astimezone(TOKYO).isoformat(), m.status.value)
-                        for m in meetings
+                        (m.key, m.starts_at.astimezone(TOKYO).isoformat(), m.status.value) for m in meetings
                     ),
                 )
             )
     return views
+
+
+# ------------------------------------------------------------------------------------------------- the regional table
+
+
+def import_regional_table(ctx: Context, path: Path, fiscal_year: int) -> ImportReport:
+    """The year's regional table from a CSV file (area, kind, content, body), validated whole: one transaction."""
+    with ctx.transaction() as session:
+        council = get_council(session, ctx.settings.council_code)
+        assert council.id is not None
+        areas = session.exec(select(Area).where(Area.council_id == council.id)).all()
+        bodies = session.exec(select(RegionalBody).where(RegionalBody.council_id == council.id)).all()
+        if not areas:
+            raise InputError("no areas on record: add reference/regional_bodies.yaml and run `council init`")
+        rows = read_table(path, areas, bodies)
+        return store_table(session, council.id, fiscal_year, rows, now=ctx.clock.now, actor=ctx.actor)
+
+
+def regional_table_document(
+    ctx: Context, fiscal_year: int, *, formats: Sequence[str] = FORMATS, issue_now: bool = False
+) -> RenderedDocument:
+    """The regional table of a planned year as a document: drafted (案) from the year's rows, or — with `issue_now`
+    — issued today (a business day); an issued version is a record and is shown as it is."""
+    stationery = stationery_for(ctx.settings)
+    wanted = normalise_formats(formats)
+    with ctx.transaction() as session:
+        council, cycle = council_and_cycle(session, ctx.settings.council_code, fiscal_year)
+        assert council.id is not None
+        office = stationery.office
+        facts = regional_facts(session, council.id, fiscal_year, compiled_by=f"{office.department} {office.section}")
+        plan = regional_document(
+            facts,
+            stationery.texts.tables[DocumentKind.regional_initiatives.value],
+            planned_issue_on=stationery.calendar.next_business_day(ctx.clock.today),
+        )
+        rendered = draft(
+            session,
+            stationery,
+            cycle=cycle,
+            subject=plan.subject,
+            make=plan.make,
+            planned_issue_on=plan.planned_issue_on,
+            formats=("md",) if issue_now else wanted,
+            now=ctx.clock.now,
+        )
+        if issue_now and not rendered.issued:
+            rendered = issue(
+                session,
+                stationery,
+                rendered.document,
+                council_id=council.id,
+                on=ctx.clock.today,
+                now=ctx.clock.now,
+                actor=ctx.actor,
+                formats=wanted,
+            )
+        return rendered

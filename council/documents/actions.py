@@ -54,6 +54,7 @@ ISSUED_BY_THEIR_ACTION = (
     DocumentKind.survey_reminder,
     DocumentKind.cancellation,
     DocumentKind.postponement,
+    DocumentKind.regional_initiatives,  # council bodies table render
 )
 
 

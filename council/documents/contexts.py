@@ -286,3 +286,32 @@ class ScheduleContext:
     meetings: tuple[ScheduleMeeting, ...]
     notes: tuple[str, ...]
     file_stem: str
+
+
+@dataclass(frozen=True)
+class RegionalLine:
+    text: str  # what the area does
+    mark: str  # 〈新規〉 / 〈充実〉
+
+
+@dataclass(frozen=True)
+class RegionalRow:
+    area: str  # 村山, 西村山 …
+    lines: tuple[RegionalLine, ...]
+
+
+@dataclass(frozen=True)
+class RegionalInitiativesContext:
+    """【参考】地域における…の主な連携の取組み — the source's regional table: each area's initiatives of a year."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.regional_initiatives
+    numbered: ClassVar[bool] = False
+
+    issue: Issue
+    title: str
+    label: str  # 【参考】
+    area_column: str  # 地域
+    content_column: str  # 取組内容
+    rows: tuple[RegionalRow, ...]
+    footer: str | None  # 【企画振興部 市町村課】 — who compiled it
+    file_stem: str

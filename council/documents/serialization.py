@@ -18,6 +18,7 @@ from council.documents.contexts import (
     MinutesContext,
     NoticeContext,
     PostponementContext,
+    RegionalInitiativesContext,
     ReminderContext,
     ScheduleContext,
     SurveyRequestContext,
@@ -36,6 +37,7 @@ CONTEXT_TYPES: dict[DocumentKind, type[Any]] = {
     DocumentKind.annual_schedule: ScheduleContext,
     DocumentKind.cancellation: CancellationContext,
     DocumentKind.postponement: PostponementContext,
+    DocumentKind.regional_initiatives: RegionalInitiativesContext,
 }
 
 

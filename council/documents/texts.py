@@ -107,12 +107,26 @@ class SurveyTexts:
 
 
 @dataclass(frozen=True)
+class TableTexts:
+    """The wording of a table document: its title (with {year}, e.g. 平成30年度), a label before it, its columns."""
+
+    title: str
+    label: str
+    columns: tuple[str, ...]
+
+
+# The table documents and their columns (documents.yaml `tables:`).
+TABLE_COLUMNS: Mapping[str, int] = {"regional_initiatives": 2, "case_handout": 5}
+
+
+@dataclass(frozen=True)
 class DocumentTexts:
     meetings: Mapping[str, MeetingSpec]
     kinds: Mapping[MeetingKind, MeetingSpec]
     common_materials: tuple[str, ...]
     survey: SurveyTexts
     letters: LetterTexts
+    tables: Mapping[str, TableTexts]
 
     def meeting_spec(self, key: str, kind: MeetingKind) -> MeetingSpec:
         """The spec of meeting `key`, else the fallback for its kind, else a bare one."""
@@ -142,6 +156,7 @@ def load_texts(path: Path) -> DocumentTexts:
         common_materials=tuple(one_line(str(material)) for material in materials),
         survey=_survey_texts(document),
         letters=_letter_texts(document),
+        tables=_table_texts(document),
     )
 
 
@@ -215,6 +230,24 @@ def _survey_texts(document: YamlDocument) -> SurveyTexts:
         asked=text("asked"),
         submission=text("submission"),
     )
+
+
+def _table_texts(document: YamlDocument) -> dict[str, TableTexts]:
+    tables: dict[str, TableTexts] = {}
+    for name, count in TABLE_COLUMNS.items():
+        path: KeyPath = ("tables", name)
+        data = _mapping(document, path)
+        title = _text(document, (*path, "title"), data.get("title"))
+        _check_placeholders(document, (*path, "title"), title, frozenset({"year"}))
+        columns = data.get("columns")
+        if not isinstance(columns, list) or len(columns) != count:
+            raise document.error((*path, "columns"), f"needs {count} column headings")
+        tables[name] = TableTexts(
+            title=title,
+            label=_text(document, (*path, "label"), data.get("label"), required=False),
+            columns=tuple(_text(document, (*path, "columns", index), column) for index, column in enumerate(columns)),
+        )
+    return tables
 
 
 def _letter_texts(document: YamlDocument) -> LetterTexts:
