@@ -313,5 +313,5 @@ class RegionalInitiativesContext:
     area_column: str  # 地域
     content_column: str  # 取組内容
     rows: tuple[RegionalRow, ...]
-    footer: str | None  # 【企画振興部 市町村課】 — who compiled it
+    footer: str | None  # who compiled it (the department and section of reference/office.yaml)
     file_stem: str

@@ -301,8 +301,8 @@ def _meeting_audience(directory: Directory, meeting: MeetingRecord) -> frozenset
     meetings show in its region's feed), else those whose contacts sit on the meeting's body."""
     if meeting.members is not None:
         return meeting.members
-    body = BODY_OF_MEETING_KIND[meeting.kind]
-    return frozenset(org.code for org in directory.organizations if body in org.bodies)
+    body = BODY_OF_MEETING_KIND.get(meeting.kind)
+    return frozenset(org.code for org in directory.organizations if body is not None and body in org.bodies)
 
 
 def _stage_item(directory: Directory, stage: StageRecord) -> FeedItem:
