@@ -216,6 +216,14 @@ class KickoffReport:
     def not_delivered(self) -> int:
         return sum(batch.delivery.not_delivered for batch in self.requests)
 
+    @property
+    def undeliverable(self) -> int:
+        return sum(batch.delivery.undeliverable for batch in self.requests)
+
+    @property
+    def forms(self) -> int:
+        return sum(batch.forms for batch in self.requests)
+
 
 def kickoff_survey(ctx: Context, fiscal_year: int) -> KickoffReport:
     """The secretariat's trigger: open the survey (a response task per organisation) and send the 調査依頼 of every
