@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from documents_seed import seed_year as seed_documents_year
@@ -128,6 +129,15 @@ def test_a_step_already_sent_is_never_sent_again() -> None:
         (1, "after-1", date(2026, 6, 24), date(2026, 6, 29)),
         (5, "after-1", date(2026, 6, 24), date(2026, 6, 29)),
     ]
+
+
+def test_a_request_that_arrived_late_gets_no_reminder_whose_day_came_before_it() -> None:
+    """Requests caught up on 6/19 (the ticks of their opening days were missed): the before-3 reminder of 6/18
+    would follow them the same day, so it is skipped; the first one after the deadline still goes."""
+    late = replace(status(6, ResponseStatus.sent), sent_at=datetime(2026, 6, 19, 0, 30, tzinfo=UTC))  # 09:30 JST
+    on_time = replace(status(7, ResponseStatus.sent), sent_at=datetime(2026, 5, 29, 0, 0, tzinfo=UTC))
+    assert chosen([late, on_time], set(), date(2026, 6, 19)) == [(7, "before-3", date(2026, 6, 18), None)]
+    assert chosen([late], set(), date(2026, 6, 24)) == [(6, "after-1", date(2026, 6, 24), date(2026, 6, 29))]
 
 
 def test_after_missed_days_only_the_latest_due_step_goes_out() -> None:
