@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from council.survey.store import RESPONDENT_KINDS
 from council.survey.tally import CategoryCount, SurveyTally
 from models import (
     Body,
@@ -32,7 +33,7 @@ from models import (
     ThemeOrganization,
     ThemeStatus,
 )
-from models.survey import Survey
+from models.survey import Survey, SurveyRespondent
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 FISCAL_YEAR = 2026
@@ -79,17 +80,22 @@ def seed_year(session: Session, *, survey: bool = True) -> Seeded:
     _tasks(session, seeded)
     _themes(session, seeded)
     if survey:
-        session.add(
-            Survey(
-                council_id=council.id,
-                fiscal_year=FISCAL_YEAR,
-                municipal_opens_on=date(2026, 5, 29),
-                municipal_closes_on=date(2026, 6, 23),
-                department_opens_on=date(2026, 6, 9),
-                department_closes_on=date(2026, 6, 23),
-                opened_at=tokyo(2026, 5, 29, 9),
-            )
+        opened = Survey(
+            council_id=council.id,
+            fiscal_year=FISCAL_YEAR,
+            municipal_opens_on=date(2026, 5, 29),
+            municipal_closes_on=date(2026, 6, 23),
+            department_opens_on=date(2026, 6, 9),
+            department_closes_on=date(2026, 6, 23),
+            opened_at=tokyo(2026, 5, 29, 9),
         )
+        session.add(opened)
+        session.flush()
+        assert opened.id is not None
+        # Open, as `survey open` leaves it: every municipality, department and regional office asked to answer.
+        for organization in session.exec(select(Organization).where(col(Organization.kind).in_(RESPONDENT_KINDS))):
+            assert organization.id is not None
+            session.add(SurveyRespondent(survey_id=opened.id, organization_id=organization.id))
     session.flush()
     return seeded
 

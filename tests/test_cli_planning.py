@@ -97,10 +97,10 @@ def test_plan_json_has_exactly_the_documented_shape(council_db: Engine) -> None:
 
 def test_plan_twice_changes_nothing_the_second_time(council_db: Engine) -> None:
     first = invoke("plan", "--fy", "2026", "--format", "json")
-    assert "stored: 36 added, 0 changed, 0 unchanged" in first.stderr
+    assert "stored: 37 added, 0 changed, 0 unchanged" in first.stderr
     events = audit_count(council_db)
     second = invoke("plan", "--fy", "2026", "--format", "json")
-    assert "stored: 0 added, 0 changed, 36 unchanged" in second.stderr
+    assert "stored: 0 added, 0 changed, 37 unchanged" in second.stderr
     assert audit_count(council_db) == events
     assert json.loads(first.stdout) == json.loads(second.stdout)
 
@@ -251,10 +251,10 @@ def test_tasks_list_filter_and_done(council_db: Engine) -> None:
     result = invoke("tasks", "--fy", "2019", "--format", "json")
     assert result.exit_code == 0, result.output
     tasks = json.loads(result.stdout)["tasks"]
-    assert len(tasks) == 22
+    assert len(tasks) == 23
     assert all(task["overdue"] for task in tasks)
     overdue = json.loads(invoke("tasks", "--fy", "2019", "--status", "overdue", "--format", "json").stdout)
-    assert len(overdue["tasks"]) == 22
+    assert len(overdue["tasks"]) == 23
 
     done = invoke("tasks", "done", "survey:open", "--fy", "2019")
     assert done.exit_code == 0, done.output
@@ -270,7 +270,7 @@ def test_tasks_list_filter_and_done(council_db: Engine) -> None:
     assert {task["id"] for task in finished} == {"survey:open", "survey:deadline"}
     assert all(task["completed_by"] == "tester" and not task["overdue"] for task in finished)
     remaining = json.loads(invoke("tasks", "--fy", "2019", "--status", "overdue", "--format", "json").stdout)
-    assert len(remaining["tasks"]) == 20
+    assert len(remaining["tasks"]) == 21
     with Session(council_db) as session:
         assert session.exec(select(func.count()).select_from(Task).where(Task.status == TaskStatus.done)).one() == 2
 

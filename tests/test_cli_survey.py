@@ -52,8 +52,9 @@ def test_a_survey_year_from_the_command_line(
     assert "No such command 'mark-sent'" in runner.invoke(app, ["survey", "mark-sent", "--fy", "2026"]).output
     assert "No such option: --record" in runner.invoke(app, ["survey", "reminders", "--fy", "2026", "--record"]).output
     # `council survey kickoff` runs the survey-kickoff flow (tests/test_flows_survey.py); its use case sends it here
-    kickoff = kickoff_survey(make_context(date(2026, 4, 1)), 2026)
-    assert (kickoff.delivery.sent, kickoff.forms, kickoff.completed) == (51, 51, True)
+    # (run on 4/10, when the departments' window has opened too: both letters go)
+    kickoff = kickoff_survey(make_context(date(2026, 4, 10)), 2026)
+    assert (kickoff.sent, kickoff.forms, kickoff.completed, len(kickoff.requests)) == (51, 51, True, 2)
     assert ok("survey", "status", "--fy", "2026").count("\t未回答\t") == 51
 
     good = write(tmp_path / "yamagata.csv", csv_bytes(FY, "062014", [Row(SurveySection.policy, "shopping")]))

@@ -88,7 +88,7 @@ def test_office_file_from_the_settings_renames_sender_and_contact(
     )
     home = make_context().settings.home
     with Session(engine) as session:
-        request, notice = (session.get(Document, i) for i in (kickoff.request_document_id, *prepared.document_ids))
+        request, notice = (session.get(Document, i) for i in (kickoff.requests[0].document_id, *prepared.document_ids))
         assert request is not None
         assert notice is not None
         request_text = version_files(home, request.directory)["md"].read_text(encoding="utf-8")
@@ -97,7 +97,7 @@ def test_office_file_from_the_settings_renames_sender_and_contact(
     assert "担当：総合政策部市町村課" in text
     assert text.startswith("総政第2号\n\n令和8年6月24日\n")
     assert "みらい企画創造部" not in text
-    assert "山形県知事" in request_text
+    assert "山形県総合政策部長　（公印省略）" in request_text  # the survey family's sender follows the department
     assert request_text.startswith("総政第1号\n\n令和8年5月29日\n")
     assert "令和8年6月23日（火）" in request_text  # the survey's deadline
 
@@ -108,7 +108,7 @@ def test_office_file_from_the_settings_renames_sender_and_contact(
         ("number_format: 市第{n}号", "number_format: 市第号", "number_format: must contain {n}"),
         ("number_format: 市第{n}号", "number_format: 市第{n}号{x}", "unknown placeholder {x}"),
         ('  default: "{prefecture}{department}長"', '  default: "{bureau}長"', "senders.default: unknown placeholder"),
-        ("  survey_request:", "  survey_letter:", "'survey_letter' is not 'default' or a document kind"),
+        ('  survey: "', '  survey_letter: "', "'survey_letter' is not 'default' or a letter family"),
         ("section: 市町村課", "section:", "section: is required"),
         ("attendance_reply_business_days: 5", "attendance_reply_business_days: -1", "non-negative integer"),
     ],

@@ -39,6 +39,7 @@ from council.meetings.lifecycle import record_meeting_held, set_status
 from council.planning.cycles import council_and_cycle, find_meeting, find_task
 from council.planning.rules import cycle_rules
 from council.resources import data_dir
+from council.survey.store import Audience
 from council.themes.actions import move_theme
 from models import Council, Cycle, Document, DocumentKind, DocumentStatus, MeetingStatus, Organization, ThemeStatus
 from models.db import session_scope
@@ -46,6 +47,7 @@ from models.db import session_scope
 GOLDEN = Path(__file__).parent / "golden" / "documents"
 UPDATE = os.environ.get("COUNCIL_UPDATE_GOLDEN") == "1"
 FORMATS = ("md", "html")
+MUNICIPALITIES, DEPARTMENTS = Audience.municipalities, Audience.departments
 PlanFor = Callable[[Session, Stationery, Council, Cycle, Context], DocumentPlan]
 
 
@@ -139,7 +141,9 @@ class Year:
 
         self.act(day, act)
 
-    def reminder(self, day: date, step: str, codes: tuple[str, ...], new_deadline: date | None) -> None:
+    def reminder(
+        self, day: date, step: str, codes: tuple[str, ...], audience: Audience, new_deadline: date | None
+    ) -> None:
         def plan(
             session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context
         ) -> DocumentPlan:
@@ -150,6 +154,7 @@ class Year:
                 council,
                 cycle,
                 organization_ids=[i for i in ids if i is not None],
+                audience=audience,
                 step=step,
                 deadline=date(2026, 6, 23),
                 new_deadline=new_deadline,
@@ -171,17 +176,18 @@ def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
         ):
             year.keep(result)
     year.issue(date(2026, 5, 21), lambda s, st, c, cy, ctx: schedule_document(s, st, c, cy, planned_issue_on=None))
-    year.issue(date(2026, 5, 29), lambda s, st, c, cy, ctx: survey_request_document(s, st, c, cy))  # 市第1号
-    year.issue(date(2026, 6, 10), meeting_plan("secretariat-1", DocumentKind.notice))  # 市第2号
-    # 山形市 and 企画振興部 answered: the 督促 goes to some municipalities and departments (関係…), both offices (各…)
-    laggards = ("062022", "062031", "dept-kendo", "dept-norin", "ro-murayama", "ro-shonai")
-    year.reminder(date(2026, 6, 18), "before-3", laggards, None)  # 市第3号
+    # Each audience's 調査依頼 on the day its window opens.
+    year.issue(date(2026, 5, 29), lambda s, st, c, cy, ctx: survey_request_document(s, st, c, cy, MUNICIPALITIES))
+    year.issue(date(2026, 6, 9), lambda s, st, c, cy, ctx: survey_request_document(s, st, c, cy, DEPARTMENTS))
+    year.issue(date(2026, 6, 10), meeting_plan("secretariat-1", DocumentKind.notice))
+    # 山形市 and 企画振興部 answered: each audience's 督促 goes to those of it who have not (関係…), both offices (各…)
+    year.reminder(date(2026, 6, 18), "before-3", ("062022", "062031"), MUNICIPALITIES, None)
+    departments = ("dept-kendo", "dept-norin", "ro-murayama", "ro-shonai")
+    year.reminder(date(2026, 6, 18), "before-3", departments, DEPARTMENTS, None)
     year.issue(date(2026, 6, 19), meeting_plan("secretariat-1", DocumentKind.agenda))
-    year.issue(date(2026, 6, 24), meeting_plan("council-1", DocumentKind.notice))  # 市第4号
+    year.issue(date(2026, 6, 24), meeting_plan("council-1", DocumentKind.notice))
     # after the deadline (6/23), 鶴岡市 having answered: a new deadline three business days after sending
-    year.reminder(
-        date(2026, 6, 24), "after-1", tuple(code for code in laggards if code != "062031"), date(2026, 6, 29)
-    )  # 市第5号
+    year.reminder(date(2026, 6, 24), "after-1", ("062022",), MUNICIPALITIES, date(2026, 6, 29))
     year.record(date(2026, 6, 25), "secretariat-1")  # endorses the candidates for the 1st meeting
     year.issue(
         date(2026, 6, 30), lambda s, st, c, cy, ctx: summary_document(s, st, c, cy, source_tally()), at_once=True
@@ -210,13 +216,15 @@ def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
         )
         year.keep(corrected)
 
-    year.act(date(2026, 6, 26), correct_the_venue)  # 市第6号 （訂正）
+    year.act(date(2026, 6, 26), correct_the_venue)  # （訂正）: a new number
     year.issue(date(2026, 7, 3), meeting_plan("council-1", DocumentKind.agenda))
     year.issue(date(2026, 7, 8), meeting_plan("secretariat-1", DocumentKind.minutes))
     year.record(date(2026, 7, 9), "council-1")  # adopts the candidates
     year.issue(date(2026, 7, 23), meeting_plan("council-1", DocumentKind.minutes))
 
-    year.issue(date(2026, 10, 6), meeting_plan("roundtable", DocumentKind.notice))  # 市第7号
+    # The mayors' calendars fill early: the roundtable's date is announced about two months ahead.
+    year.issue(date(2026, 8, 19), meeting_plan("roundtable", DocumentKind.advance_notice))
+    year.issue(date(2026, 10, 6), meeting_plan("roundtable", DocumentKind.notice))
 
     def postpone_the_roundtable(
         session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context
@@ -257,11 +265,11 @@ def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
             )
         )
 
-    year.act(date(2026, 10, 9), postpone_the_roundtable)  # 市第8号
+    year.act(date(2026, 10, 9), postpone_the_roundtable)
     year.issue(date(2026, 10, 23), meeting_plan("roundtable", DocumentKind.agenda))
     year.record(date(2026, 10, 29), "roundtable")  # hears how the adopted themes stand
 
-    year.issue(date(2026, 11, 4), meeting_plan("secretariat-3", DocumentKind.notice))  # 市第9号
+    year.issue(date(2026, 11, 4), meeting_plan("secretariat-3", DocumentKind.notice))
 
     def cancel_the_extra_meeting(
         session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context
@@ -294,7 +302,7 @@ def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
             )
         )
 
-    year.act(date(2026, 11, 11), cancel_the_extra_meeting)  # 市第10号
+    year.act(date(2026, 11, 11), cancel_the_extra_meeting)
     year.issue(date(2026, 11, 12), meeting_plan("roundtable", DocumentKind.minutes))
     move_theme(make_context(date(2026, 12, 10)), "T2026-02", ThemeStatus.budgeted, comment="予算計上")
 
@@ -304,9 +312,9 @@ def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
         session.add(meeting)
 
     year.act(date(2027, 1, 15), fix_the_venue)  # the 2nd meeting's room, unknown in May (its draft said 調整中)
-    year.issue(date(2027, 1, 20), meeting_plan("secretariat-2", DocumentKind.notice))  # 市第11号
+    year.issue(date(2027, 1, 20), meeting_plan("secretariat-2", DocumentKind.notice))
     year.issue(date(2027, 1, 29), meeting_plan("secretariat-2", DocumentKind.agenda))
-    year.issue(date(2027, 2, 2), meeting_plan("council-2", DocumentKind.notice))  # 市第12号
+    year.issue(date(2027, 2, 2), meeting_plan("council-2", DocumentKind.notice))
     year.record(date(2027, 2, 4), "secretariat-2")  # endorses next year's initiatives
     year.issue(date(2027, 2, 12), meeting_plan("council-2", DocumentKind.agenda))
     year.issue(date(2027, 2, 18), meeting_plan("secretariat-2", DocumentKind.minutes))
@@ -340,7 +348,7 @@ def test_every_kind_matches_its_golden_files(engine: Engine, make_context: Calla
         (
             "notice--council-1.md",
             [
-                "市第4号\n\n令和8年6月24日\n",
+                "市第6号\n\n令和8年6月24日\n",
                 "各市町村企画担当課長　様",
                 "企画振興部次長　様",
                 "各部局主幹課長　様",
@@ -366,15 +374,15 @@ def test_every_kind_matches_its_golden_files(engine: Engine, make_context: Calla
         ),
         (
             "notice--council-2.md",
-            ["市第12号\n\n令和9年2月2日\n", "2. 場所　山形県庁 講堂"],
+            ["市第15号\n\n令和9年2月2日\n", "2. 場所　山形県庁 講堂"],
             ["（案）\n\n", "発出予定", "調整中"],
         ),
         (
             "notice--council-1--v2.md",
             [
-                "市第6号\n\n令和8年6月26日\n",
+                "市第8号\n\n令和8年6月26日\n",
                 "# 令和8年度第1回県・市町村連携推進会議の開催について（通知）（訂正）",
-                "令和8年6月24日付け市第4号の内容を次のとおり訂正します（訂正理由：会場の変更のため）。",
+                "令和8年6月24日付け市第6号の内容を次のとおり訂正します（訂正理由：会場の変更のため）。",
                 "2. 場所　山形県自治会館 401会議室",
             ],
             ["山形県庁 講堂"],
@@ -448,25 +456,39 @@ def test_every_kind_matches_its_golden_files(engine: Engine, make_context: Calla
         (
             "survey_request--survey.md",
             [
-                "市第1号\n\n令和8年5月29日\n",
-                "山形県知事　（公印省略）",
+                "市第1号\n\n令和8年5月29日\n\n各市町村企画担当課長　様\n",
+                "山形県みらい企画創造部長　（公印省略）",  # the survey family's one voice (office.yaml senders)
                 "（依頼）",
-                "市町村：令和8年5月29日（金）～令和8年6月23日（火）",
-                "県庁内各部局等・各総合支庁：令和8年6月9日（火）～令和8年6月23日（火）",
+                "2. 調査期間\n   - 令和8年5月29日（金）～令和8年6月23日（火）",
             ],
-            [],
+            ["各部局主幹課長", "令和8年6月9日"],  # the departments get their own letter when their window opens
+        ),
+        (
+            "survey_request--survey-departments.md",
+            [
+                "市第2号\n\n令和8年6月9日\n\n各部局主幹課長　様\n\n各総合支庁連携支援室長　様\n",
+                "2. 調査期間\n   - 令和8年6月9日（火）～令和8年6月23日（火）",
+            ],
+            ["各市町村"],
         ),
         (
             "survey_reminder--survey-reminder-before-3-20260623.md",
             [
                 "関係市町村企画担当課長　様",
-                "関係部局主幹課長　様",
-                "各総合支庁連携支援室長　様",
                 "令和8年5月29日付け市第1号で依頼しました",
                 "提出について（お願い）",
                 "1. 提出期限　令和8年6月23日（火）",
             ],
-            ["再依頼", "現時点で御回答をいただいておりません", "各市町村", "各部局"],
+            ["再依頼", "現時点で御回答をいただいておりません", "各市町村", "部局"],
+        ),
+        (
+            "survey_reminder--survey-reminder-before-3-20260623-departments.md",
+            [
+                "関係部局主幹課長　様\n\n各総合支庁連携支援室長　様\n",
+                "令和8年6月9日付け市第2号で依頼しました",
+                "提出について（お願い）",
+            ],
+            ["再依頼", "市町村企画担当課長"],
         ),
         (
             "survey_reminder--survey-reminder-after-1-20260623.md",
@@ -503,11 +525,21 @@ def test_every_kind_matches_its_golden_files(engine: Engine, make_context: Calla
             ["（案）\n\n", "発出予定"],
         ),
         (
+            "advance_notice--roundtable.md",
+            [
+                "市第9号\n\n令和8年8月19日\n\n各市町村長　様\n",
+                "日程確保について（予告）",
+                "2. 日時（予定）　令和8年10月21日（水）13時30分～15時00分",
+                "開催通知及び議題の詳細については、改めてお知らせします。",
+            ],
+            [],
+        ),
+        (
             "postponement--roundtable.md",
             [
-                "市第8号\n\n令和8年10月9日\n",
+                "市第11号\n\n令和8年10月9日\n",
                 "開催延期について（お知らせ）",
-                "令和8年10月6日付け市第7号で通知しました標記会議",
+                "令和8年10月6日付け市第10号で通知しました標記会議",
                 "2. 当初の日時　令和8年10月21日（水）13時30分～15時00分",
                 "3. 変更後の日時　令和8年10月28日（水）13時30分～15時00分",
                 "5. 変更の理由　知事の公務の都合のため",
@@ -517,9 +549,9 @@ def test_every_kind_matches_its_golden_files(engine: Engine, make_context: Calla
         (
             "cancellation--secretariat-3.md",
             [
-                "市第10号\n\n令和8年11月11日\n",
+                "市第13号\n\n令和8年11月11日\n",
                 "開催中止について（お知らせ）",
-                "令和8年11月4日付け市第9号で通知しました標記会議",
+                "令和8年11月4日付け市第12号で通知しました標記会議",
                 "4. 中止の理由　協議すべき案件がなくなったため",
             ],
             [],
@@ -546,10 +578,10 @@ def test_the_register_numbers_letters_in_issue_order_on_business_days() -> None:
     assert all(calendar.is_business_day(day) for day in days)
     kinds = [row.split("\t")[2] for row in rows]
     assert all(
-        kind.endswith(("（通知）", "（依頼）", "（お願い）", "（再依頼）", "（お知らせ）", "（訂正）"))
+        kind.endswith(("（予告）", "（通知）", "（依頼）", "（お願い）", "（再依頼）", "（お知らせ）", "（訂正）"))
         for kind in kinds
     )
-    assert rows[5].endswith("\tv2\t市第4号の訂正（会場の変更のため）")
+    assert rows[7].endswith("\tv2\t市第6号の訂正（会場の変更のため）")
 
 
 def parse_letter_date(text: str) -> date:
@@ -561,7 +593,7 @@ def parse_letter_date(text: str) -> date:
 
 def test_html_golden_files_are_standalone_japanese_a4_pages() -> None:
     pages = sorted(GOLDEN.glob("*.html"))
-    assert len(pages) == len(list(GOLDEN.glob("*.md"))) == 26
+    assert len(pages) == len(list(GOLDEN.glob("*.md"))) == 29
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert text.startswith('<!DOCTYPE html>\n<html lang="ja">'), page.name
@@ -569,4 +601,6 @@ def test_html_golden_files_are_standalone_japanese_a4_pages() -> None:
         assert '"IPAexMincho"' in text, page.name  # quotes intact: the CSS is not autoescaped
         assert "<link" not in text, page.name
         assert "<script" not in text, page.name
-        assert ('<p class="right">（案）</p>' in text) == page.name.endswith("--draft.html"), page.name
+        assert ('<p class="right"><span class="nobr">（案）</span></p>' in text) == page.name.endswith(
+            "--draft.html"
+        ), page.name

@@ -12,27 +12,41 @@ import io
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from council.documents.service import (
-    render_documents,
-    render_minutes,
-    render_survey_reminder,
-    render_survey_summary,
-)
 from documents_seed import NOW, seed_year, source_tally
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from survey_support import taxonomy
 
+from council.cli.common import cli_context
 from council.config import reset_settings
+from council.context import Context
 from council.documents.docx_builder import build_docx
+from council.documents.drafting import (
+    DocumentPlan,
+    meeting_change_document,
+    meeting_document,
+    reminder_document,
+    schedule_document,
+    summary_document,
+    survey_request_document,
+)
+from council.documents.facts import meeting_when
 from council.documents.layout import mark_print_layout
+from council.documents.lifecycle import RenderedDocument, issue_now
 from council.documents.pdf_builder import build_pdf
 from council.documents.printing import broken_across_lines, convert, convert_to_pdf, font_names, page_texts
 from council.documents.rendering import environment
+from council.documents.stationery import Stationery, stationery_for
+from council.meetings.lifecycle import record_meeting_held, set_status
+from council.planning.cycles import council_and_cycle, find_meeting
 from council.survey.forms import (
     INSTRUCTIONS_SHEET,
     SECTION_SHEETS,
@@ -40,8 +54,9 @@ from council.survey.forms import (
     form_bytes,
     form_file_name,
 )
-from council.survey.intake import parse_file
-from council.survey.taxonomy import load_taxonomy
+from council.survey.readers import parse_file
+from council.survey.store import Audience
+from models import Council, Cycle, DocumentKind, MeetingStatus, Organization
 from models.db import engine_for, session_scope
 
 _MISSING = [tool for tool in ("soffice", "pdftotext", "pdffonts") if shutil.which(tool) is None]
@@ -61,6 +76,9 @@ TITLE_SUFFIX = re.compile(r"（[^（）]{1,5}）$")  # （通知）（依頼）�
 # Pages per kind, as WeasyPrint prints the PDF and LibreOffice the DOCX (the seeded year). The 調査結果概要's PDF
 # has its third table, kept whole with its caption, and the closing note on page 2.
 EXPECTED_PAGES = {
+    "advance_notice": (1, 1),
+    "cancellation": (1, 1),
+    "postponement": (1, 1),
     "notice": (1, 1),
     "agenda": (1, 1),
     "minutes": (1, 1),
@@ -102,6 +120,111 @@ def _table_page(rows: int, filler: int) -> str:
     )
 
 
+PrintPlan = Callable[[Session, Stationery, Council, Cycle, Context], DocumentPlan]
+PRINT_FORMATS = ("md", "pdf", "docx")
+
+
+def _meeting(key: str, kind: DocumentKind) -> PrintPlan:
+    def plan(session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context) -> DocumentPlan:
+        return meeting_document(session, stationery, council, cycle, find_meeting(session, cycle, key), kind, now=NOW)
+
+    return plan
+
+
+def _change(key: str, kind: DocumentKind, reason: str) -> PrintPlan:
+    """A 延期 (to a week later) or 中止 of a meeting whose notice went out."""
+
+    def plan(session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context) -> DocumentPlan:
+        meeting = find_meeting(session, cycle, key)
+        notified = meeting_when(meeting)
+        if kind == DocumentKind.postponement:
+            meeting.starts_at += timedelta(days=7)
+            meeting.ends_at += timedelta(days=7)
+            meeting.revision += 1
+            session.add(meeting)
+        else:
+            set_status(session, meeting, MeetingStatus.cancelled, now=ctx.clock.now, actor=ctx.actor, flow_run_id=None)
+        session.flush()
+        return meeting_change_document(
+            session, stationery, council, cycle, meeting, kind, notified_when=notified, reason=reason, now=NOW
+        )
+
+    return plan
+
+
+def _reminder(codes: tuple[str, ...]) -> PrintPlan:
+    def plan(session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context) -> DocumentPlan:
+        ids = [i for i in session.exec(select(Organization.id).where(col(Organization.code).in_(codes))) if i]
+        return reminder_document(
+            session,
+            stationery,
+            council,
+            cycle,
+            organization_ids=ids,
+            audience=Audience.municipalities,
+            step="after-1",
+            deadline=date(2026, 6, 23),
+            new_deadline=date(2026, 6, 29),
+        )
+
+    return plan
+
+
+def _held(key: str) -> Callable[[Session, Cycle, Context], None]:
+    def act(session: Session, cycle: Cycle, ctx: Context) -> None:
+        record_meeting_held(
+            session, find_meeting(session, cycle, key), now=ctx.clock.now, actor=ctx.actor, flow_run_id=None
+        )
+
+    return act
+
+
+# Every kind, issued on its day in the seeded year (tests/documents_seed.py), as the golden year issues it.
+PRINTED_YEAR: tuple[tuple[date, PrintPlan | Callable[[Session, Cycle, Context], None]], ...] = (
+    (date(2026, 5, 21), lambda s, st, c, cy, ctx: schedule_document(s, st, c, cy, planned_issue_on=None)),
+    (date(2026, 5, 29), lambda s, st, c, cy, ctx: survey_request_document(s, st, c, cy, Audience.municipalities)),
+    (date(2026, 6, 24), _meeting("council-1", DocumentKind.notice)),
+    (date(2026, 6, 24), _reminder(("062022", "062031"))),
+    (date(2026, 6, 26), _meeting("council-1", DocumentKind.agenda)),
+    (date(2026, 6, 30), lambda s, st, c, cy, ctx: summary_document(s, st, c, cy, source_tally())),
+    (date(2026, 7, 9), _held("council-1")),
+    (date(2026, 7, 23), _meeting("council-1", DocumentKind.minutes)),
+    (date(2026, 8, 19), _meeting("roundtable", DocumentKind.advance_notice)),
+    (date(2026, 10, 6), _meeting("roundtable", DocumentKind.notice)),
+    (date(2026, 10, 9), _change("roundtable", DocumentKind.postponement, "知事の公務の都合のため")),
+    (date(2026, 11, 4), _meeting("secretariat-3", DocumentKind.notice)),
+    (date(2026, 11, 11), _change("secretariat-3", DocumentKind.cancellation, "協議すべき案件がなくなったため")),
+)
+
+
+def _issue_the_year(engine: Engine) -> list[RenderedDocument]:
+    issued = []
+    for day, step in PRINTED_YEAR:
+        ctx = cli_context(day)
+        stationery = stationery_for(ctx.settings)
+        with session_scope(engine) as session:
+            council, cycle = council_and_cycle(session, ctx.settings.council_code, 2026)
+            if step.__name__ == "act":
+                step(session, cycle, ctx)  # type: ignore[call-arg]
+                continue
+            plan = step(session, stationery, council, cycle, ctx)  # type: ignore[call-arg]
+            assert isinstance(plan, DocumentPlan)
+            issued.append(
+                issue_now(
+                    session,
+                    stationery,
+                    cycle=cycle,
+                    subject=plan.subject,
+                    make=plan.make,
+                    on=day,
+                    now=ctx.clock.now,
+                    actor=ctx.actor,
+                    formats=PRINT_FORMATS,
+                )
+            )
+    return issued
+
+
 @pytest.fixture(scope="module")
 def prints(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Prints:
     root = tmp_path_factory.mktemp("print")
@@ -116,35 +239,21 @@ def prints(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> P
         reset_settings()
         engine = engine_for(url)
         with session_scope(engine) as session:
-            seeded = seed_year(session)
-        with session_scope(engine) as session:
-            results = render_documents(session, fiscal_year=2026, now=NOW)
-            results.append(render_minutes(session, meeting_key="council-1", fiscal_year=2026, now=NOW))
-            results.append(render_survey_summary(session, fiscal_year=2026, tally=source_tally(), now=NOW))
-            late = [seeded.organizations["062022"], seeded.organizations["dept-norin"]]
-            results.append(
-                render_survey_reminder(
-                    session,
-                    fiscal_year=2026,
-                    respondents=late,
-                    deadline=date(2026, 6, 30),
-                    step="after-1",
-                    now=NOW + timedelta(days=9),
-                )
+            seed_year(session)
+        results = _issue_the_year(engine)
+        documents = [
+            Printed(
+                kind=result.document.kind.value,
+                name=f"{result.document.kind.value}--{result.document.subject}",
+                title=result.document.title,
+                markdown=result.paths["md"].read_text(encoding="utf-8"),
             )
-            documents = [
-                Printed(
-                    kind=result.document.kind.value,
-                    name=f"{result.document.kind.value}--{result.document.subject}",
-                    title=result.document.title,
-                    markdown=result.paths["md"].read_text(encoding="utf-8"),
-                )
-                for result in results
-            ]
-            sources = {
-                printed.name: (result.paths["pdf"], result.paths["docx"])
-                for printed, result in zip(documents, results, strict=True)
-            }
+            for result in results
+        ]
+        sources = {
+            printed.name: (result.paths["pdf"], result.paths["docx"])
+            for printed, result in zip(documents, results, strict=True)
+        }
         engine.dispose()
         reset_settings()
 
@@ -165,7 +274,7 @@ def prints(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> P
         tables[name] = {"pdf": page_texts(files / f"table-{name}.pdf")}
     yamagata = FormRespondent("062014", "山形市")
     form = files / form_file_name(2026, yamagata)
-    form.write_bytes(form_bytes(2026, yamagata, load_taxonomy(), stamp=datetime(2026, 4, 1, tzinfo=UTC)))
+    form.write_bytes(form_bytes(2026, yamagata, taxonomy(), stamp=datetime(2026, 4, 1, tzinfo=UTC)))
 
     environment_ = dict(os.environ)
     printed_pdfs = convert_to_pdf([*docx, form], root / "printed", work_dir=root / "work", environment=environment_)
@@ -261,5 +370,5 @@ def test_libreoffice_keeps_the_forms_protection_and_the_importer_still_reads_it(
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.page_setup.fitToWidth == 1
     assert workbook[INSTRUCTIONS_SHEET].protection.sheet
-    parsed = parse_file("saved.xlsx", prints.form_saved.read_bytes(), load_taxonomy())
+    parsed = parse_file("saved.xlsx", prints.form_saved.read_bytes(), taxonomy())
     assert (parsed.fiscal_year, parsed.organization_code, parsed.answers) == (2026, "062014", ())

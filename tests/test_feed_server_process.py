@@ -42,11 +42,18 @@ class Served:
 
 
 @pytest.fixture
-def published(sqlite_engine: Engine) -> str:
+def published(sqlite_engine: Engine, council_home: Path) -> str:
     """A published year in the council_home SQLite database; returns a token of the private feed org-062014."""
     with Session(sqlite_engine) as session:
         seed_year(session)
-        publish_feeds(session, today=TODAY, now=PUBLISHED, wall_clock=PUBLISHED, config=FeedConfig())
+        publish_feeds(
+            session,
+            today=TODAY,
+            now=PUBLISHED,
+            wall_clock=PUBLISHED,
+            config=FeedConfig(),
+            feeds_dir=council_home / "feeds",
+        )
         issued = create_token(session, feed="org-062014", label="山形市", now=PUBLISHED, config=FeedConfig(), actor="t")
         session.commit()
     return issued.secret

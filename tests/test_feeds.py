@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from council.cli import feeds as feeds_cli
 from council.clock import today_in_tokyo
+from council.config import reset_settings
 from council.errors import InputError, NotFoundError
 from council.feeds.config import FeedConfig
 from council.feeds.ical import Organizer, event_uid
@@ -691,6 +692,7 @@ def test_cli_build_writes_readable_files_and_removes_feeds_that_are_no_longer_pu
     assert mode_of(out / STATIC_MANIFEST) == 0o644
 
     monkeypatch.setenv("COUNCIL_FEED_PUBLIC_REGIONS", "murayama")  # 庄内 goes private
+    reset_settings()  # a new command reads the environment again
     second = runner.invoke(cli, ["feeds", "build", "--out", str(out)])
     assert second.exit_code == 0, second.output
     assert f"removed {out / 'region-庄内.ics'} (no longer public)" in second.output

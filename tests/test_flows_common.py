@@ -4,7 +4,7 @@ Secret block."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,10 @@ def test_a_flow_acts_as_itself_on_its_day_and_runs_each_step_as_a_task(council_h
     finally:
         set_fault_hook(None)
     assert (actor, result) == ("flow:context-probe", "DONE")
-    assert clock == Clock.on(date(2026, 6, 17))  # another day than today: 09:00 in Tokyo
+    # Another day than today: 09:00 in Tokyo, with the wall clock kept for what must never be dated ahead of it.
+    assert (clock.today, clock.now) == (Clock.on(date(2026, 6, 17)).today, Clock.on(date(2026, 6, 17)).now)
+    assert clock.wall_time is not None
+    assert clock.wall_time <= datetime.now(UTC)
     assert reached == ["after:probe-step"]
     assert run_id is not None
     with get_client(sync_client=True) as client:
@@ -71,4 +74,5 @@ def test_a_flow_acts_as_itself_on_its_day_and_runs_each_step_as_a_task(council_h
     assert today != Clock.on(today.today)  # today runs on the wall clock …
     with simulated_clock():
         _, _, simulated, _ = probe(as_of=today_in_tokyo())
-    assert simulated == Clock.on(today_in_tokyo())  # … except in a simulation
+    assert (simulated.today, simulated.now) == (today_in_tokyo(), Clock.on(today_in_tokyo()).now)  # … except in a
+    # simulation

@@ -25,6 +25,7 @@ import flows.common
 from council.config import Settings, get_settings
 from council.delivery.channels import OutboundMail, Transport
 from council.errors import InputError
+from council.survey.store import Audience
 from council.survey.synthetic import synthetic_answers
 from council.survey.taxonomy import TAXONOMY_FILE, load_taxonomy
 from flows.common import NotRetriedError, set_fault_hook
@@ -113,11 +114,20 @@ def assert_each_mail_carries_only_its_own_form(files: list[Path]) -> None:
         code = forms[0].removeprefix(f"survey-{FY}-").removesuffix(".xlsx")
         assert path.name.startswith(f"{code}-"), (code, path.name)
         forms_seen += 1
-    assert forms_seen == len(files) > 40
+    assert forms_seen == len(files) >= MUNICIPALITIES
 
 
 # The kickoff's steps, in order: after each one a run may be killed (flows.common.prefect_step's checkpoint).
-KICKOFF_STEPS = ("open-survey", "issue-survey-request", "deliver-document", "record-requests-sent", "publish-feeds")
+KICKOFF_STEPS = (
+    "open-survey",
+    "requests-due",
+    "issue-survey-request",
+    "deliver-document",
+    "record-requests-sent",
+    "survey-started",
+    "publish-feeds",
+)
+MUNICIPALITIES = 35  # on the kickoff day only the municipalities' window is open: theirs is the only letter
 
 
 def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqlite_engine: Engine) -> None:
@@ -130,17 +140,19 @@ def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqli
     assert report.completed
     assert report.opened.respondents == after["respondents"] > 40
     assert report.opened.tasks_created == report.opened.respondents
-    assert report.delivery.sent == after["sent"] == after["deliveries"] > 0
-    assert (report.delivery.not_delivered, report.delivery.undeliverable) == (0, 0)
-    assert len(outbox_files(flow_world)) == report.delivery.sent
-    assert report.forms == report.opened.respondents
+    [batch] = report.requests
+    assert batch.audience == Audience.municipalities
+    assert batch.delivery.sent == report.sent == after["sent"] == after["deliveries"] == MUNICIPALITIES
+    assert (batch.delivery.not_delivered, batch.delivery.undeliverable) == (0, 0)
+    assert len(outbox_files(flow_world)) == batch.delivery.sent
+    assert batch.forms == MUNICIPALITIES
     with session_scope(sqlite_engine) as session:
         opened = session.exec(select(Task).where(Task.key == "survey:open")).one()
         statuses = set(session.exec(select(SurveyRespondent.status)).all())
         done_event = session.exec(
             select(AuditEvent).where(AuditEvent.action == "task.done", AuditEvent.entity_id == opened.id)
         ).one()
-        request = session.get(Document, report.request_document_id)
+        request = session.get(Document, batch.document_id)
         assert request is not None
         number = session.get(DocumentNumber, request.number_id)
     # The request is an issued record: numbered, dated the kickoff day, by the flow.
@@ -156,26 +168,26 @@ def test_kickoff_opens_the_survey_sends_once_and_shows_it(flow_world: Path, sqli
     assert opened.completed_by == "flow:survey-kickoff"
     assert opened.flow_run_id
     assert done_event.flow_run_id == opened.flow_run_id
-    assert statuses == {ResponseStatus.sent}
+    assert statuses == {ResponseStatus.sent, ResponseStatus.not_sent}  # the departments' letter goes on 4/10
     # The deadline is the planner's survey:deadline (survey length after survey:open), not the stage's last day.
-    assert {t.due_date for t in response_tasks(sqlite_engine)} == {date(2026, 4, 22)}
+    assert date(2026, 4, 22) in {t.due_date for t in response_tasks(sqlite_engine)}
     assert_each_mail_carries_only_its_own_form(outbox_files(flow_world))
     _, progress = read_artifact_data(f"survey-{FY}-progress")
     assert progress == 0.0
     _, recipients = read_artifact_data(f"survey-{FY}-recipients")
-    assert len(json.loads(str(recipients))) == report.delivery.sent
+    assert len(json.loads(str(recipients))) == batch.delivery.sent
     _, summary = read_artifact_data(f"survey-{FY}-kickoff")
-    assert f"送信 {report.delivery.sent} 件" in str(summary)
+    assert f"送信 {batch.delivery.sent} 件" in str(summary)
 
     again = survey_kickoff(FY, as_of=KICKOFF_DAY)
-    assert again.request_document_id == report.request_document_id
-    assert again.delivery.sent == 0
-    assert again.delivery.already_sent == report.delivery.sent
+    assert again.requests == ()  # every letter due has gone: nothing is issued or sent again
+    assert again.sent == 0
+    assert again.completed
     assert again.opened.tasks_created == 0
     assert {k: v for k, v in counts(sqlite_engine).items() if k != "audit"} == {
         k: v for k, v in after.items() if k != "audit"
     }
-    assert len(outbox_files(flow_world)) == report.delivery.sent
+    assert len(outbox_files(flow_world)) == batch.delivery.sent
 
 
 class CrashingTransport:
@@ -257,18 +269,21 @@ def test_a_kickoff_killed_at_every_step_boundary_and_run_again_delivers_exactly_
         if kill == "mid-delivery":
             assert now["sent"] == 7
         if kill == "after:deliver-document":
-            assert now["sent"] == now["respondents"]
+            assert now["sent"] == MUNICIPALITIES
             with session_scope(sqlite_engine) as session:  # the run died before recording who has the request
                 assert set(session.exec(select(SurveyRespondent.status)).all()) == {ResponseStatus.not_sent}
 
     report = survey_kickoff(FY, as_of=KICKOFF_DAY)
 
     assert report.completed
-    assert (report.delivery.sent, report.delivery.already_sent) == (0, report.opened.respondents)
+    assert report.sent == 0
     after = assert_nothing_sent_twice(flow_world, sqlite_engine)
-    assert after["deliveries"] == after["sent"] == report.opened.respondents
+    assert after["deliveries"] == after["sent"] == MUNICIPALITIES
     with session_scope(sqlite_engine) as session:
-        assert set(session.exec(select(SurveyRespondent.status)).all()) == {ResponseStatus.sent}
+        sent = session.exec(
+            select(func.count()).select_from(SurveyRespondent).where(SurveyRespondent.status == ResponseStatus.sent)
+        ).one()
+        assert sent == MUNICIPALITIES
         opened = session.exec(select(Task).where(Task.key == "survey:open")).one()
     assert opened.status == TaskStatus.done
 

@@ -95,7 +95,7 @@ def test_first_store_adds_every_row_with_an_audit_event(engine: Engine, council_
         assert (cycle.fiscal_year, cycle.rules_digest, cycle.planned_at) == (2026, RULES.digest, T0)
         assert count(session, Stage) == 8
         assert count(session, Meeting) == 6
-        assert count(session, Task) == 22
+        assert count(session, Task) == 23
         assert count(session, AuditEvent) == ITEMS + 1  # and the cycle
         secretariat = session.exec(select(Organization).where(Organization.code == "secretariat")).one()
         tasks = session.exec(select(Task)).all()
@@ -200,6 +200,7 @@ def test_pin_with_a_time_and_by_numeric_id(engine: Engine, council_id: int) -> N
         )
     assert set(report.changed_keys) == {
         "meeting:roundtable",
+        "task:advance_notice:roundtable",
         "task:notice:roundtable",
         "task:agenda:roundtable",
         "task:minutes:roundtable",
@@ -282,7 +283,7 @@ def test_tasks_the_planner_did_not_derive_are_never_touched(engine: Engine, coun
         session.commit()
     with Session(engine) as session:
         rows = {task.key: task for task in session.exec(select(Task))}
-        assert len(rows) == 24
+        assert len(rows) == 25
         assert (rows["survey-response:062014"].due_date, rows["survey-response:062014"].updated_at) == (
             date(2026, 4, 22),
             T0,
@@ -349,7 +350,7 @@ def test_owner_is_filled_in_once_the_secretariat_exists(engine: Engine) -> None:
     with Session(engine) as session:
         report = plan_2026(session, now=T1)
         session.commit()
-        assert report.changed == 22
+        assert report.changed == 23
         owners = {task.owner_id for task in session.exec(select(Task))}
         assert len(owners) == 1
         assert None not in owners

@@ -50,7 +50,7 @@ def planned(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
             "  notice: 10\n  notise: 12 ",
             "lead time 'notise' is not used by any rule (did you mean 'notice'?)",
         ),
-        ("    venue: 山形県庁\n", "    venue: 山形県庁\n    venu: 本庁舎\n", "unknown key 'venu'"),
+        ("    room: 2階 講堂\n", "    room: 2階 講堂\n    flor: 2\n", "unknown key 'flor'"),
     ],
     ids=["absurd lead time", "lead time into the year before", "misspelt lead time", "unknown key deep down"],
 )

@@ -87,7 +87,7 @@ def test_default_file_expands_one_task_per_meeting_and_prefix(rules: CycleRules)
     assert "report:mayors-meeting" in keys
     assert not {"notice:mayors-meeting", "agenda:mayors-meeting", "minutes:mayors-meeting"} & keys
     assert {"survey:open", "survey:deadline", "survey:summary", "themes:candidates"} <= keys
-    assert len(keys) == 22
+    assert len(keys) == 23
     notice = rules.task("notice:council-1")
     assert (notice.due.kind, notice.due.key, notice.due.offset, notice.due.lead_time) == (
         "meeting",
@@ -175,10 +175,10 @@ def test_window_across_new_year_is_valid(rules: CycleRules) -> None:
 
 
 def test_unknown_key_is_reported_on_its_own_line(tmp_path: Path) -> None:
-    text = replace_once(DEFAULT_TEXT, "    venue: 山形県庁\n", "    venue: 山形県庁\n    room: 講堂\n")
+    text = replace_once(DEFAULT_TEXT, "    venue: kencho\n", "    venue: kencho\n    rooom: 講堂\n")
     error = load_error(tmp_path, text)
-    assert error.line == line_of(text, "room: 講堂")
-    assert "meetings[0].room: unknown key 'room'" in str(error)
+    assert error.line == line_of(text, "rooom: 講堂")
+    assert "meetings[0].rooom: unknown key 'rooom'" in str(error)
 
 
 def test_missing_key_names_the_mapping(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_unquoted_time_is_explained(tmp_path: Path) -> None:
 def test_unknown_lead_time_name(tmp_path: Path) -> None:
     text = replace_once(DEFAULT_TEXT, "before: materials", "before: material")
     error = load_error(tmp_path, text)
-    assert "meeting_tasks[1].before: 'material' is not a lead time" in str(error)
+    assert "meeting_tasks[2].before: 'material' is not a lead time" in str(error)
     assert error.line == line_of(text, "before: material")
 
 

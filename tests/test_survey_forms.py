@@ -129,7 +129,5 @@ def test_the_form_prints_one_page_wide_and_only_its_answer_cells_are_editable() 
 
 
 def test_a_header_code_in_a_respondent_name_prints_as_text() -> None:
-    workbook = load_workbook(
-        io.BytesIO(form_bytes(2026, FormRespondent("062014", "A&P町"), taxonomy(), stamp=STAMP))
-    )
+    workbook = load_workbook(io.BytesIO(form_bytes(2026, FormRespondent("062014", "A&P町"), taxonomy(), stamp=STAMP)))
     assert workbook["施策の連携"].oddHeader.left.text == "A&&P町（062014）"

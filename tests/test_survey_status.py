@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from documents_seed import seed_year as seed_documents_year
@@ -128,6 +129,15 @@ def test_a_step_already_sent_is_never_sent_again() -> None:
         (1, "after-1", date(2026, 6, 24), date(2026, 6, 29)),
         (5, "after-1", date(2026, 6, 24), date(2026, 6, 29)),
     ]
+
+
+def test_a_request_that_arrived_late_gets_no_reminder_whose_day_came_before_it() -> None:
+    """Requests caught up on 6/19 (the ticks of their opening days were missed): the before-3 reminder of 6/18
+    would follow them the same day, so it is skipped; the first one after the deadline still goes."""
+    late = replace(status(6, ResponseStatus.sent), sent_at=datetime(2026, 6, 19, 0, 30, tzinfo=UTC))  # 09:30 JST
+    on_time = replace(status(7, ResponseStatus.sent), sent_at=datetime(2026, 5, 29, 0, 0, tzinfo=UTC))
+    assert chosen([late, on_time], set(), date(2026, 6, 19)) == [(7, "before-3", date(2026, 6, 18), None)]
+    assert chosen([late], set(), date(2026, 6, 24)) == [(6, "after-1", date(2026, 6, 24), date(2026, 6, 29))]
 
 
 def test_after_missed_days_only_the_latest_due_step_goes_out() -> None:
@@ -301,7 +311,9 @@ def test_the_reminders_use_case_sends_each_step_once_to_those_who_have_not_answe
     with session_scope(engine) as session:
         seed_documents_year(session)  # the roster with addresses, the plan's tasks, the survey (deadline 6/23)
     kickoff = kickoff_survey(make_context(date(2026, 5, 29)), FY)
-    assert (kickoff.delivery.sent, kickoff.completed) == (8, True)
+    assert (kickoff.sent, kickoff.completed) == (3, True)  # the municipalities' letter
+    departments = kickoff_survey(make_context(date(2026, 6, 9)), FY)  # their window opens: their letter
+    assert (departments.sent, [batch.audience.value for batch in departments.requests]) == (5, ["departments"])
     answers = [
         write(tmp_path / f"{code}.csv", csv_bytes(FY, code, [Row(SurveySection.policy, "youth")]))
         for code in ("062014", "dept-kikaku")
@@ -309,27 +321,36 @@ def test_the_reminders_use_case_sends_each_step_once_to_those_who_have_not_answe
     assert import_answers(make_context(date(2026, 6, 12)), answers).rejected == ()
 
     assert send_reminders(make_context(date(2026, 6, 17)), FY).batches == ()
-    [before] = send_reminders(make_context(date(2026, 6, 18)), FY).batches
-    assert (before.step, before.deadline, before.new_deadline, before.sent) == ("before-3", DEADLINE, None, 6)
-    assert before.organizations == ("062022", "062031", "dept-kendo", "dept-norin", "ro-murayama", "ro-shonai")
+    before = send_reminders(make_context(date(2026, 6, 18)), FY).batches  # one letter per audience
+    assert sorted((b.step, b.deadline, b.new_deadline, b.organizations) for b in before) == [
+        ("before-3", DEADLINE, None, ("062022", "062031")),
+        ("before-3", DEADLINE, None, ("dept-kendo", "dept-norin", "ro-murayama", "ro-shonai")),
+    ]
+    assert sum(b.sent for b in before) == 6
     assert send_reminders(make_context(date(2026, 6, 18)), FY).batches == ()  # never twice
     # the day after the deadline falls on a missed Wednesday; Saturday sends nothing; Monday catches up
     assert send_reminders(make_context(date(2026, 6, 27)), FY).batches == ()
-    [after] = send_reminders(make_context(date(2026, 6, 29)), FY).batches
-    assert (after.step, after.new_deadline, after.sent) == ("after-1", date(2026, 7, 2), 6)
+    after = send_reminders(make_context(date(2026, 6, 29)), FY).batches
+    assert [(b.step, b.new_deadline) for b in after] == [("after-1", date(2026, 7, 2))] * 2
+    assert sum(b.sent for b in after) == 6
     with Session(engine) as session:
         letters = session.exec(
             select(Document).where(Document.kind == DocumentKind.survey_reminder).order_by(col(Document.id))
         ).all()
         assert [(d.issued_on, d.status) for d in letters] == [
             (date(2026, 6, 18), DocumentStatus.issued),
+            (date(2026, 6, 18), DocumentStatus.issued),
+            (date(2026, 6, 29), DocumentStatus.issued),
             (date(2026, 6, 29), DocumentStatus.issued),
         ]
-        assert letters[1].addressees == "関係市町村企画担当課長　様\n関係部局主幹課長　様\n各総合支庁連携支援室長　様"
+        assert sorted(letter.addressees or "" for letter in letters[2:]) == [
+            "関係市町村企画担当課長　様",
+            "関係部局主幹課長　様\n各総合支庁連携支援室長　様",
+        ]
         recorded = session.exec(select(ReminderSent.step, ReminderSent.deadline).order_by(col(ReminderSent.id))).all()
     assert [tuple(row) for row in recorded] == [("before-3", DEADLINE)] * 6 + [("after-1", date(2026, 7, 2))] * 6
     home = make_context().settings.home
-    text = next((home / letters[1].directory).glob("*.md")).read_text(encoding="utf-8")
+    text = next((home / letters[3].directory).glob("*.md")).read_text(encoding="utf-8")
     assert "提出期限の令和8年6月23日（火）を過ぎましたが" in text
     assert "1. 新たな提出期限　令和8年7月2日（木）" in text
     outbox = sorted(path.name for path in (home / "outbox" / "2026").glob("survey_reminder-*-v1/*.eml"))

@@ -59,7 +59,7 @@ def planned(engine: Engine) -> Engine:
 def test_list_tasks_by_status_and_overdue(planned: Engine) -> None:
     with Session(planned) as session:
         every = list_tasks(session, fiscal_year=2026, today=TODAY, council_code=COUNCIL)
-        assert len(every) == 22
+        assert len(every) == 23
         assert [view.due for view in every] == sorted(view.due for view in every)
         assert {view.owner for view in every} == {"secretariat"}
         overdue = list_tasks(session, fiscal_year=2026, today=TODAY, status="overdue", council_code=COUNCIL)

@@ -25,6 +25,7 @@ from models.db import session_scope
 FY = 2026
 PLANNED_AT = datetime(2026, 2, 2, 9, 0, tzinfo=TOKYO)
 KICKOFF = date(2026, 4, 1)
+MUNICIPALITIES = 35
 
 
 @pytest.fixture
@@ -69,15 +70,15 @@ def test_going_on_records_them_as_undeliverable_and_status_shows_them(
 ) -> None:
     ctx = make_context(KICKOFF, COUNCIL_UNDELIVERABLE="record")
     report = kickoff_survey(ctx, FY)
-    assert report.delivery.sent == 0
-    assert report.delivery.undeliverable == report.opened.respondents
+    assert report.sent == 0
+    assert report.undeliverable == MUNICIPALITIES  # the letter of 4/1 is the municipalities' (departments: 4/10)
     assert report.completed  # the secretariat chose to go on: the step is settled
     with Session(engine) as session:
         statuses = {row.status for row in session.exec(select(Delivery)).all()}
         status = year_status(session, fiscal_year=FY, today=KICKOFF, council_code=ctx.settings.council_code)
     assert statuses == {DeliveryStatus.undeliverable}
     shown = payload(status)
-    assert shown["deliveries"] == {"undeliverable": report.opened.respondents}
+    assert shown["deliveries"] == {"undeliverable": MUNICIPALITIES}
     assert any(line.startswith("山形市 企画担当課長") for line in shown["undeliverable"])
     again = kickoff_survey(ctx, FY)  # nothing new: the same rows, nobody reached twice
-    assert again.delivery.undeliverable == report.delivery.undeliverable
+    assert again.undeliverable == report.undeliverable

@@ -5,7 +5,7 @@ Japanese text may break between any two characters, so a printed page splits 「
 to <head>, <style> or attributes):
 
 - `<span class="nobr">` around a date with its 曜日, a time, a range of them, a 和暦 year, a number with its counter
-  (10月, 第1回, 173件, 市第2号), a short bracketed word like （再依頼）, and a `*` with what it marks. HTML/PDF:
+  (10月, 第1回, 173件, 市第2号), a short bracketed word like （通知）, and a `*` with what it marks. HTML/PDF:
   `white-space: nowrap` (a4.css); DOCX: U+2060 WORD JOINER between its characters (docx_builder).
 - `<p class="item hang-N"><span class="label">(1)</span>…` for a paragraph that starts with an item label ((1), （1）,
   ①, 「1　」, ・, ※, ○): continuation lines hang N half-ems in, under the text (a4.css; DOCX: hanging indent + tab).

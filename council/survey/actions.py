@@ -33,7 +33,14 @@ from council.survey.inbox import process_inbox
 from council.survey.intake import ImportReport, IntakeSetup, import_files
 from council.survey.response_tasks import cancel_unanswered, complete_answered, ensure_response_tasks
 from council.survey.rules import SurveyRules, survey_rules_at
-from council.survey.service import build_forms, close_survey_record, mark_sent, open_survey, survey_tally
+from council.survey.service import (
+    build_forms,
+    close_survey_record,
+    mark_sent,
+    not_sent_kinds,
+    open_survey,
+    survey_tally,
+)
 from council.survey.status import ReminderDue, due_reminders, record_reminders, survey_status
 from council.survey.store import Audience, audience_of, get_survey, opens_on
 from council.survey.tally import SurveyTally
@@ -104,15 +111,21 @@ def open_survey_step(ctx: Context, fiscal_year: int) -> OpenedSurvey:
 
 
 def requests_due_step(ctx: Context, fiscal_year: int) -> list[Audience]:
-    """The audiences whose window has opened by today and whose 調査依頼 has not been issued yet."""
+    """The audiences whose window has opened by today and whose 調査依頼 has not reached everyone yet: not issued,
+    or issued while some respondent is still recorded as not sent (a run that died between issue and delivery, or
+    an organisation whose address was missing) — issuing and delivering again are idempotent."""
     with ctx.transaction() as session:
         survey = _survey(ctx, session, fiscal_year)
         cycle = require_cycle(session, ctx.settings.council_code, fiscal_year)
+        waiting = {audience_of(kind) for kind in not_sent_kinds(session, survey)}
         return [
             audience
             for audience in Audience
             if opens_on(survey, audience) <= ctx.clock.today
-            and latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience)) is None
+            and (
+                audience in waiting
+                or latest_issued(session, cycle.id or 0, DocumentKind.survey_request, request_subject(audience)) is None
+            )
         ]
 
 
@@ -202,6 +215,14 @@ class KickoffReport:
     @property
     def not_delivered(self) -> int:
         return sum(batch.delivery.not_delivered for batch in self.requests)
+
+    @property
+    def undeliverable(self) -> int:
+        return sum(batch.delivery.undeliverable for batch in self.requests)
+
+    @property
+    def forms(self) -> int:
+        return sum(batch.forms for batch in self.requests)
 
 
 def kickoff_survey(ctx: Context, fiscal_year: int) -> KickoffReport:

@@ -18,7 +18,7 @@ from council.survey.store import RESPONDENT_KINDS, Audience, council_id_for, fin
 from council.survey.tally import SurveyTally, tally_answers
 from council.survey.taxonomy import Taxonomy
 from models.cycle import Cycle, Stage, Task
-from models.organizations import Organization
+from models.organizations import Organization, OrganizationKind
 from models.survey import ResponseStatus, Survey, SurveyRespondent, SurveyStatus
 
 
@@ -117,6 +117,17 @@ def respondents_of(session: Session, survey: Survey) -> list[Organization]:
             .order_by(col(Organization.sort_order), col(Organization.code))
         ).all()
     )
+
+
+def not_sent_kinds(session: Session, survey: Survey) -> set[OrganizationKind]:
+    """The kinds of organisation among the survey's respondents still waiting for the request."""
+    query = (
+        select(Organization.kind)
+        .join(SurveyRespondent, col(SurveyRespondent.organization_id) == col(Organization.id))
+        .where(SurveyRespondent.survey_id == survey.id, SurveyRespondent.status == ResponseStatus.not_sent)
+        .distinct()
+    )
+    return set(session.exec(query).all())
 
 
 def mark_sent(

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
+from council.clock import TOKYO
 from council.planning.business_days import BusinessCalendar
 from council.survey.rules import ReminderStep, SurveyRules
 from council.survey.store import get_survey, window_for
@@ -74,17 +75,19 @@ def select_reminders(
 ) -> list[ReminderDue]:
     """The reminders to send on `today`: to each respondent that was sent the request and has not answered, the
     latest step whose day has come — unless that step was already sent to it. Earlier steps missed (days without a
-    run) are not sent late: one reminder, the current one, is enough."""
+    run) are not sent late: one reminder, the current one, is enough. A step whose day came before the request
+    reached the respondent (a request sent late, on a catch-up day) is not sent: the request states the deadline."""
     due: list[ReminderDue] = []
     ordered = sorted(steps, key=lambda step: step.business_days)
     for respondent in respondents:
         if respondent.status != ResponseStatus.sent:
             continue
+        received_on = respondent.sent_at.astimezone(TOKYO).date() if respondent.sent_at is not None else date.min
         current = None
         for step in ordered:
             due_on = reminder_due_on(step, respondent.deadline, calendar)
             if due_on <= today:
-                current = (step, due_on)
+                current = (step, due_on) if due_on > received_on else None
         if current is None:
             continue
         step, due_on = current
