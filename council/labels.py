@@ -12,6 +12,8 @@ from models.enums import (
     InitiativeKind,
     MeetingStatus,
     TaskStatus,
+    TeamRole,
+    TeamStatus,
     ThemeStatus,
 )
 from models.survey import ResponseStatus
@@ -78,3 +80,15 @@ DOCUMENT_KIND: Mapping[DocumentKind, str] = {
     DocumentKind.regional_initiatives: "地域における主な連携の取組み",
     DocumentKind.case_handout: "県内外の先進事例",
 }
+TEAM_STATUS: Mapping[TeamStatus, str] = {TeamStatus.formed: "設置", TeamStatus.reported: "検討結果報告済"}
+TEAM_ROLE: Mapping[TeamRole, str] = {
+    TeamRole.lead: "主担当部局",
+    TeamRole.department: "関係部局",
+    TeamRole.municipality: "関係市町村",
+    TeamRole.regional_office: "関係総合支庁",
+}
+# Why an organisation is proposed for a working team (stored with the member).
+TEAM_REASON_SURVEY = "調査回答{count}件"
+TEAM_REASON_THEME_LEAD = "テーマの関係部局"
+TEAM_REASON_THEME_RELATED = "テーマの関係市町村"
+TEAM_REASON_NAMED = "事務局指定"

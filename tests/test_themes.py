@@ -114,6 +114,8 @@ def test_what_meetings_and_stages_move_follows_the_lifecycle() -> None:
     assert meeting_move(MeetingKind.mayors_meeting, None) is None
     for move in MEETING_MOVES.values():
         for source in move.sources:
+            if source == move.target:  # heard, not moved: the roundtable hears a theme its team already reported
+                continue
             path = path_to(source, move.target)
             assert path, (source, move.target)
             assert path[-1] == move.target

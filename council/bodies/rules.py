@@ -71,6 +71,7 @@ class BodiesRules:
     regional_default: MeetingSeries
     regional_bodies: Mapping[str, MeetingSeries]  # body code → its series (the default's keys overridden)
     team_stage: str
+    team_name: str  # with {theme}
     teams: MeetingSeries
 
     def series_for_body(self, code: str) -> MeetingSeries:
@@ -135,9 +136,11 @@ class _BodiesReader(_RulesReader):
         teams_raw = self.mapping(
             top["working_teams"],
             teams_path,
-            required=("stage", "title", "weekdays", "time", "venue", "meetings"),
+            required=("stage", "name", "title", "weekdays", "time", "venue", "meetings"),
         )
         stage = self.text(teams_raw["stage"], (*teams_path, "stage"), max_length=40)
+        team_name = self.text(teams_raw["name"], (*teams_path, "name"), max_length=60)
+        self.check_placeholders(team_name, (*teams_path, "name"), {"theme"})
         teams = self.series(teams_raw, teams_path, venues, placeholders={"team", "n"})
         return BodiesRules(
             source=self.document.path,
@@ -148,6 +151,7 @@ class _BodiesReader(_RulesReader):
             regional_default=default,
             regional_bodies=overrides,
             team_stage=stage,
+            team_name=team_name,
             teams=teams,
         )
 

@@ -11,7 +11,19 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from council.cli import bodies, delivery, documents, feeds, meetings, orchestration, planning, setup, survey, themes
+from council.cli import (
+    bodies,
+    delivery,
+    documents,
+    feeds,
+    meetings,
+    orchestration,
+    planning,
+    setup,
+    survey,
+    teams,
+    themes,
+)
 from council.errors import InputError
 
 
@@ -41,7 +53,7 @@ def main() -> None:
 
 
 # Command families live in their own modules; each exposes `register(app)`. Add new families to this tuple.
-for _module in (setup, planning, meetings, delivery, documents, feeds, survey, themes, bodies, orchestration):
+for _module in (setup, planning, meetings, delivery, documents, feeds, survey, themes, bodies, teams, orchestration):
     _module.register(app)
 
 

@@ -125,7 +125,7 @@ def theme_line(theme: ThemeFact, selection: ThemeSelection | None) -> ThemeLine:
         tags += f"（{labels.THEME_STATUS[theme.status]}）"
     if theme.leads:
         tags += f"〔{'、'.join(theme.leads)}〕"
-    return ThemeLine(title=theme.title, tags=tags)
+    return ThemeLine(title=theme.title, tags=tags, note=theme.findings)
 
 
 def decision_line(decision: DecisionFact) -> ThemeLine:
@@ -138,7 +138,7 @@ def decision_line(decision: DecisionFact) -> ThemeLine:
         tags += f"（{labels.THEME_STATUS[ThemeStatus.budgeted]}）"
     if decision.theme.leads:
         tags += f"〔{'、'.join(decision.theme.leads)}〕"
-    return ThemeLine(title=decision.theme.title, tags=tags)
+    return ThemeLine(title=decision.theme.title, tags=tags, note=decision.theme.findings)
 
 
 def agenda_items(facts: MeetingFacts) -> tuple[AgendaItem, ...]:

@@ -46,6 +46,7 @@ class ContactBlock:
 class ThemeLine:
     title: str
     tags: str  # '〔新規〕〔企画、県土〕', '（検討中）〔健福〕' …
+    note: str | None = None  # its working team's 検討結果, where the roundtable hears it (検討状況)
 
 
 @dataclass(frozen=True)

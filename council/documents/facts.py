@@ -85,6 +85,7 @@ class ThemeFact:
     initiative_kind: InitiativeKind | None
     deferred_to: int | None
     leads: tuple[str, ...]
+    findings: str | None = None  # its working team's 検討結果, as filed by the document's moment
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,7 @@ def meeting_facts(
     starts_at, ends_at = local_times(meeting)
     moment = min(as_of, meeting.starts_at)
     snapshots = themes_as_of(session, council.id, moment)
+    findings = team_findings(session, [snapshot.id for snapshot in snapshots], moment)
     spec = texts.meeting_spec(meeting.key, meeting.kind)
     item_specs, purpose, prepares = spec.items, spec.purpose, None
     move = meeting_move(meeting.kind, meeting.number)
@@ -294,7 +296,7 @@ def meeting_facts(
         when=meeting_time_span(starts_at, ends_at),
         venue=one_line(meeting.venue or "") or "（調整中）",
         purpose=purpose,
-        items=tuple(_item(spec, snapshots, cycle.fiscal_year) for spec in item_specs),
+        items=tuple(_item(spec, snapshots, cycle.fiscal_year, findings) for spec in item_specs),
         members=meeting_members(session, council.id, meeting),
         prepares=prepares,
         decisions=recorded_decisions(session, meeting),
@@ -321,7 +323,7 @@ def fill_names(text: str, names: Mapping[str, str]) -> str:
     return text
 
 
-def _fact(snapshot: ThemeSnapshot) -> ThemeFact:
+def _fact(snapshot: ThemeSnapshot, findings: Mapping[int, str]) -> ThemeFact:
     return ThemeFact(
         code=snapshot.code,
         title=one_line(snapshot.title),
@@ -329,15 +331,33 @@ def _fact(snapshot: ThemeSnapshot) -> ThemeFact:
         initiative_kind=snapshot.initiative_kind,
         deferred_to=snapshot.deferred_to,
         leads=tuple(one_line(name) for name in snapshot.leads),
+        findings=findings.get(snapshot.id),
     )
 
 
-def _item(spec: ItemSpec, snapshots: Sequence[ThemeSnapshot], fiscal_year: int) -> ItemFacts:
+def team_findings(session: Session, theme_ids: Sequence[int], moment: datetime) -> dict[int, str]:
+    """The 検討結果 each theme's working team had filed by `moment`, by theme id."""
+    if not theme_ids:
+        return {}
+    teams = session.exec(
+        select(WorkingTeam).where(
+            col(WorkingTeam.theme_id).in_(list(theme_ids)),
+            col(WorkingTeam.reported_at).is_not(None),
+            col(WorkingTeam.reported_at) <= moment,
+        )
+    ).all()
+    return {team.theme_id: one_line(team.findings or "") for team in teams if team.findings}
+
+
+def _item(
+    spec: ItemSpec, snapshots: Sequence[ThemeSnapshot], fiscal_year: int, findings: Mapping[int, str]
+) -> ItemFacts:
     themes: tuple[ThemeFact, ...] = ()
     if spec.themes is not None:
         selection = spec.themes
+        shown = findings if selection == ThemeSelection.in_progress else {}  # the 検討状況 the roundtable hears
         themes = tuple(
-            _fact(snapshot)
+            _fact(snapshot, shown)
             for snapshot in snapshots
             if selects(selection, snapshot.status, snapshot.year, snapshot.deferred_to, fiscal_year)
         )
@@ -352,6 +372,7 @@ def recorded_decisions(session: Session, meeting: Meeting) -> tuple[DecisionFact
         .order_by(col(Theme.code))
     ).all()
     leads = lead_names(session, [theme.id for _, theme in rows if theme.id is not None])
+    findings = team_findings(session, [theme.id for _, theme in rows if theme.id is not None], meeting.starts_at)
     return tuple(
         DecisionFact(
             theme=ThemeFact(
@@ -361,6 +382,7 @@ def recorded_decisions(session: Session, meeting: Meeting) -> tuple[DecisionFact
                 initiative_kind=None,
                 deferred_to=None,
                 leads=tuple(one_line(name) for name in leads.get(theme.id or 0, ())),
+                findings=findings.get(theme.id or 0) if decision.outcome == DecisionOutcome.reported else None,
             ),
             outcome=decision.outcome,
             status_after=decision.status_after,

@@ -49,8 +49,8 @@ class ThemeMove:
 
 
 ADOPT = ThemeMove((ThemeStatus.candidate,), ThemeStatus.adopted, DecisionOutcome.adopted, ThemeSelection.new_candidates)
-REPORT = ThemeMove(
-    (ThemeStatus.adopted, ThemeStatus.under_study),
+REPORT = ThemeMove(  # a theme whose working team has filed its 検討結果 is already reported: it is heard too
+    (ThemeStatus.adopted, ThemeStatus.under_study, ThemeStatus.reported),
     ThemeStatus.reported,
     DecisionOutcome.reported,
     ThemeSelection.in_progress,
@@ -76,7 +76,7 @@ STAGE_MOVES: Mapping[str, tuple[ThemeStatus, ThemeStatus]] = {
 # The statuses an agenda item's selection lists, and whether they belong to this year or the next.
 SELECTION_STATUSES: Mapping[ThemeSelection, frozenset[ThemeStatus]] = {
     ThemeSelection.new_candidates: frozenset(ADOPT.sources),
-    ThemeSelection.in_progress: frozenset({*REPORT.sources, ThemeStatus.reported}),
+    ThemeSelection.in_progress: frozenset(REPORT.sources),
     ThemeSelection.next_year_initiatives: frozenset({*DECIDE.sources, ThemeStatus.decided}),
     ThemeSelection.next_year_candidates: frozenset({ThemeStatus.candidate, ThemeStatus.deferred}),
 }
