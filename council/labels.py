@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from council.survey.store import Audience
 from models.enums import (
+    Body,
     DecisionOutcome,
     DeliveryStatus,
     DocumentKind,
@@ -92,3 +93,10 @@ TEAM_REASON_SURVEY = "調査回答{count}件"
 TEAM_REASON_THEME_LEAD = "テーマの関係部局"
 TEAM_REASON_THEME_RELATED = "テーマの関係市町村"
 TEAM_REASON_NAMED = "事務局指定"
+# The council's own bodies, as `council meeting add` names them in a title.
+BODY: Mapping[Body, str] = {
+    Body.council: "県・市町村連携推進会議",
+    Body.secretariat_meeting: "幹事会",
+    Body.mayors_meeting: "市町村長会議",
+    Body.roundtable: "県・市町村行政懇談会",
+}

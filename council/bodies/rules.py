@@ -62,6 +62,15 @@ class MeetingTaskRule:
 
 
 @dataclass(frozen=True)
+class AdHocRule:
+    """A meeting added by hand: its default title ({body}), length and venue key."""
+
+    title: str
+    hours: int
+    venue: str
+
+
+@dataclass(frozen=True)
 class BodiesRules:
     source: Path
     digest: str
@@ -73,6 +82,7 @@ class BodiesRules:
     team_stage: str
     team_name: str  # with {theme}
     teams: MeetingSeries
+    ad_hoc: AdHocRule
 
     def series_for_body(self, code: str) -> MeetingSeries:
         return self.regional_bodies.get(code, self.regional_default)
@@ -106,7 +116,7 @@ class _BodiesReader(_RulesReader):
         top = self.mapping(
             self.document.data,
             (),
-            required=("lead_times", "meeting_tasks", "venues", "regional_bodies", "working_teams"),
+            required=("lead_times", "meeting_tasks", "venues", "regional_bodies", "working_teams", "ad_hoc"),
         )
         lead_times = self.read_plain_lead_times(top["lead_times"])
         venues = self.read_venues(top["venues"])
@@ -142,6 +152,16 @@ class _BodiesReader(_RulesReader):
         team_name = self.text(teams_raw["name"], (*teams_path, "name"), max_length=60)
         self.check_placeholders(team_name, (*teams_path, "name"), {"theme"})
         teams = self.series(teams_raw, teams_path, venues, placeholders={"team", "n"})
+        ad_hoc_raw = self.mapping(top["ad_hoc"], ("ad_hoc",), required=("title", "hours", "venue"))
+        ad_hoc_title = self.text(ad_hoc_raw["title"], ("ad_hoc", "title"))
+        self.check_placeholders(ad_hoc_title, ("ad_hoc", "title"), {"body"})
+        if ad_hoc_raw["venue"] not in venues:
+            self.fail(("ad_hoc", "venue"), f"unknown venue {ad_hoc_raw['venue']!r} (defined: {', '.join(venues)})")
+        ad_hoc = AdHocRule(
+            title=ad_hoc_title,
+            hours=self.integer(ad_hoc_raw["hours"], ("ad_hoc", "hours"), minimum=1, maximum=8),
+            venue=ad_hoc_raw["venue"],
+        )
         return BodiesRules(
             source=self.document.path,
             digest=digest,
@@ -153,6 +173,7 @@ class _BodiesReader(_RulesReader):
             team_stage=stage,
             team_name=team_name,
             teams=teams,
+            ad_hoc=ad_hoc,
         )
 
     def read_plain_lead_times(self, value: Any) -> dict[str, int]:

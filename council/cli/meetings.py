@@ -10,6 +10,7 @@ import typer
 
 from council.cli.common import cli_context, parse_date, parse_time
 from council.cli.planning import FiscalYearOption, check_fiscal_year
+from council.clock import TOKYO
 from council.errors import InputError
 from council.meetings.actions import (
     MeetingChangeReport,
@@ -19,13 +20,14 @@ from council.meetings.actions import (
     prepare_meeting,
     record_meeting,
 )
+from council.meetings.adhoc import add_meeting
 from council.planning.actions import pin_meeting_action
 from council.wareki import wareki_date
 from models import ApprovalDecision
 
 MeetingArgument = Annotated[str, typer.Argument(help="Meeting key, e.g. council-1.")]
 meeting_app = typer.Typer(
-    help="A meeting of a planned year: pin, prepare, record, cancel, postpone.", no_args_is_help=True
+    help="A meeting of a planned year: pin, prepare, record, cancel, postpone, add.", no_args_is_help=True
 )
 
 
@@ -112,6 +114,44 @@ def postpone(
     new_day = parse_date(day, "--date")
     start = parse_time(at) if at is not None else None
     _changed(postpone_meeting(cli_context(), year, meeting, day=new_day, start=start, reason=reason))
+
+
+@meeting_app.command("add")
+def add(
+    body: Annotated[
+        str,
+        typer.Option(
+            "--body", help="council, secretariat (幹事会), a regional body's code or a working team's (or its theme)."
+        ),
+    ],
+    day: Annotated[str, typer.Option("--date", help="The day, YYYY-MM-DD (a business day after today).")],
+    at: Annotated[str, typer.Option("--time", help="Start time HH:MM.")],
+    end: Annotated[str | None, typer.Option("--end", help="End time HH:MM (default: calendar/bodies.yaml).")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Default: the body's name and （臨時）.")] = None,
+    venue: Annotated[
+        str | None, typer.Option("--venue", help="A venue key of calendar/bodies.yaml, or the place.")
+    ] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Meeting key (default: <body>-adhoc-<yyyymmdd>).")] = None,
+    fiscal_year: FiscalYearOption = None,
+) -> None:
+    """Add a body's meeting held when needed (その他必要に応じて開催): its notice, agenda and minutes then go out
+    through the tick like every meeting's. Adding it again changes nothing."""
+    year = check_fiscal_year(fiscal_year)
+    added = add_meeting(
+        cli_context(),
+        year,
+        body=body,
+        day=parse_date(day, "--date"),
+        start=parse_time(at),
+        end=parse_time(end, "--end") if end is not None else None,
+        title=title,
+        venue=venue,
+        key=key,
+    )
+    when = wareki_date(added.starts_at.astimezone(TOKYO).date())
+    typer.echo(f"{added.key}: {added.title}（{when}）を{'追加しました' if added.added else '追加済みです'}")
+    for task in added.tasks:
+        typer.echo(f"  {task}")
 
 
 def approve(
