@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from council.survey.store import Audience
 from models.enums import (
     Body,
+    CaseScope,
     DecisionOutcome,
     DeliveryStatus,
     DocumentKind,
@@ -100,3 +101,4 @@ BODY: Mapping[Body, str] = {
     Body.mayors_meeting: "市町村長会議",
     Body.roundtable: "県・市町村行政懇談会",
 }
+CASE_SCOPE: Mapping[CaseScope, str] = {CaseScope.in_prefecture: "県内", CaseScope.out_of_prefecture: "県外"}

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from council.audit import record_change
 from council.bodies.reference import BODIES_FILE, RegionalData, read_regional_data, store_regional_data
@@ -386,3 +387,22 @@ def get_council(session: Session, code: str) -> Council:
     if council is None:
         raise InputError(f"council {code!r} is not in the database: run `council init` first")
     return council
+
+
+def organizations_named(session: Session, references: Sequence[str], option: str) -> list[Organization]:
+    """Active organisations by code, name or short name (dept-kikaku, 山形市, 企画 …); InputError naming `option`."""
+    found: list[Organization] = []
+    for reference in references:
+        wanted = reference.strip()
+        organization = session.exec(
+            select(Organization).where(
+                col(Organization.active).is_(True),
+                (col(Organization.code) == wanted)
+                | (col(Organization.name) == wanted)
+                | (col(Organization.short_name) == wanted),
+            )
+        ).first()
+        if organization is None:
+            raise InputError(f"no organisation {wanted!r} (give its code, name or short name)", field=option)
+        found.append(organization)
+    return found

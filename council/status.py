@@ -5,12 +5,13 @@ and what was produced (documents, deliveries, feeds). Read-only; `payload` is th
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from council.cases.catalogue import YearCases, year_cases
 from council.clock import TOKYO
 from council.errors import NotFoundError
 from council.survey.status import respondent_statuses
@@ -109,6 +110,7 @@ class YearStatus:
     deliveries: dict[str, int]  # by status
     undeliverable: tuple[str, ...]  # recipients recorded without an address: '山形市 企画担当課長 (調査依頼)'
     feeds: int
+    cases: YearCases = field(default_factory=lambda: YearCases((), ()))  # 先進事例 chosen, 横展開 recorded
 
 
 def year_status(session: Session, *, fiscal_year: int, today: date, council_code: str) -> YearStatus:
@@ -226,6 +228,7 @@ def year_status(session: Session, *, fiscal_year: int, today: date, council_code
         deliveries={DeliveryStatus(status).value: count for status, count in sorted(deliveries.items())},
         undeliverable=undeliverable,
         feeds=session.exec(select(func.count()).select_from(FeedSnapshot)).one(),
+        cases=year_cases(session, cycle.id or 0, council_id, fiscal_year),
     )
 
 
@@ -308,4 +311,12 @@ def payload(status: YearStatus) -> dict[str, Any]:
         "deliveries": dict(status.deliveries),
         "undeliverable": list(status.undeliverable),
         "feeds": status.feeds,
+        "cases": {
+            "chosen": [
+                {"meeting": meeting, "code": code, "title": title} for meeting, code, title in status.cases.chosen
+            ],
+            "adoptions": [
+                {"code": code, "title": title, "municipality": name} for code, title, name in status.cases.adoptions
+            ],
+        },
     }

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from council.cli import (
     bodies,
+    cases,
     delivery,
     documents,
     feeds,
@@ -53,7 +54,20 @@ def main() -> None:
 
 
 # Command families live in their own modules; each exposes `register(app)`. Add new families to this tuple.
-for _module in (setup, planning, meetings, delivery, documents, feeds, survey, themes, bodies, teams, orchestration):
+for _module in (
+    setup,
+    planning,
+    meetings,
+    delivery,
+    documents,
+    feeds,
+    survey,
+    themes,
+    bodies,
+    teams,
+    cases,
+    orchestration,
+):
     _module.register(app)
 
 

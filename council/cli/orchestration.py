@@ -128,6 +128,10 @@ def status_lines(result: YearStatus) -> list[str]:
     if result.undeliverable:
         lines += ["undeliverable (no e-mail address on the roster):"] + [f"  {line}" for line in result.undeliverable]
     lines.append(f"feeds: {result.feeds}")
+    if result.cases.chosen or result.cases.adoptions:
+        lines += ["", "先進事例:"]
+        lines += [f"  {meeting}: {code} {title}" for meeting, code, title in result.cases.chosen]
+        lines += [f"  横展開 {code} {title}: {name}" for code, title, name in result.cases.adoptions]
     return lines
 
 

@@ -55,6 +55,7 @@ ISSUED_BY_THEIR_ACTION = (
     DocumentKind.cancellation,
     DocumentKind.postponement,
     DocumentKind.regional_initiatives,  # council bodies table render
+    DocumentKind.case_handout,  # council cases handout
 )
 
 

@@ -31,6 +31,7 @@ from council.documents.contexts import (
 )
 from council.documents.facts import (
     KIND_ORDER,
+    CaseFact,
     DecisionFact,
     MeetingFacts,
     Member,
@@ -141,11 +142,19 @@ def decision_line(decision: DecisionFact) -> ThemeLine:
     return ThemeLine(title=decision.theme.title, tags=tags, note=decision.theme.findings)
 
 
+def case_line(case: CaseFact) -> ThemeLine:
+    """An advanced case as an agenda lists it: its title, （県内・its organisation）."""
+    return ThemeLine(title=case.title, tags=f"（{labels.CASE_SCOPE[case.scope]}・{case.organization}）")
+
+
 def agenda_items(facts: MeetingFacts) -> tuple[AgendaItem, ...]:
     return tuple(
         AgendaItem(
             title=item.title,
-            themes=tuple(theme_line(theme, item.selection) for theme in item.themes),
+            themes=(
+                *(theme_line(theme, item.selection) for theme in item.themes),
+                *(case_line(case) for case in item.cases),
+            ),
             material=item.material,
         )
         for item in facts.items

@@ -290,6 +290,41 @@ class ScheduleContext:
 
 
 @dataclass(frozen=True)
+class CaseField:
+    label: str  # 実施主体
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    title: str
+    fields: tuple[CaseField, ...]
+
+
+@dataclass(frozen=True)
+class SpreadLine:
+    case: str  # the case's title
+    municipalities: str  # 山形市（令和7年度）、鶴岡市（令和8年度）
+
+
+@dataclass(frozen=True)
+class CaseHandoutContext:
+    """県内外の先進事例 — the handout of a meeting's 先進事例の紹介: the cases chosen for it, and which municipalities
+    took up the cases introduced before (横展開)."""
+
+    kind: ClassVar[DocumentKind] = DocumentKind.case_handout
+    numbered: ClassVar[bool] = False
+
+    issue: Issue
+    title: str
+    meeting_title: str
+    cases: tuple[CaseEntry, ...]
+    spread_heading: str
+    spread: tuple[SpreadLine, ...]
+    file_stem: str
+
+
+@dataclass(frozen=True)
 class RegionalLine:
     text: str  # what the area does
     mark: str  # 〈新規〉 / 〈充実〉

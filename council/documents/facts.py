@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from council.bodies.membership import body_of, convener_of
+from council.cases.catalogue import chosen_cases
 from council.delivery.recipients import PRIMARY_ROLES, own_audience
 from council.documents.text import meeting_time_span, month_day_weekday, one_line
 from council.documents.texts import DocumentTexts, ItemSpec
@@ -27,6 +28,7 @@ from council.themes.lifecycle import ThemeSelection, meeting_move, selects
 from council.wareki import fiscal_year_label, wareki_date
 from models import (
     Body,
+    CaseScope,
     Contact,
     Council,
     Cycle,
@@ -89,11 +91,22 @@ class ThemeFact:
 
 
 @dataclass(frozen=True)
+class CaseFact:
+    """An advanced case chosen for a meeting, as its agenda lists it."""
+
+    code: str
+    title: str
+    scope: CaseScope
+    organization: str
+
+
+@dataclass(frozen=True)
 class ItemFacts:
     title: str
     selection: ThemeSelection | None
     themes: tuple[ThemeFact, ...]
     material: str | None
+    cases: tuple[CaseFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,9 +285,11 @@ def meeting_facts(
     spec = texts.meeting_spec(meeting.key, meeting.kind)
     item_specs, purpose, prepares = spec.items, spec.purpose, None
     move = meeting_move(meeting.kind, meeting.number)
+    prepared_meeting: Meeting | None = None
     if meeting.prepares_meeting_id is not None:
         prepared = session.get(Meeting, meeting.prepares_meeting_id)
         if prepared is not None:
+            prepared_meeting = prepared
             prepares = full_meeting_title(cycle.fiscal_year, prepared.title)
             item_specs = texts.meeting_spec(prepared.key, prepared.kind).items
             prepared_date = wareki_date(local_times(prepared)[0].date())
@@ -285,6 +300,10 @@ def meeting_facts(
     item_specs = tuple(replace(spec, title=fill_names(spec.title, names)) for spec in item_specs)
     if "{" in purpose:  # a 幹事会 that prepares nothing: drop the sentence that would name it
         purpose = ""
+    cases = tuple(
+        CaseFact(case.code, one_line(case.title), case.scope, one_line(case.organization))
+        for case in chosen_cases(session, prepared_meeting or meeting)
+    )
     agenda_task = find_task(session, cycle, meeting_task_key(AGENDA_PREFIX, meeting.key))
     return MeetingFacts(
         fiscal_year=cycle.fiscal_year,
@@ -296,7 +315,10 @@ def meeting_facts(
         when=meeting_time_span(starts_at, ends_at),
         venue=one_line(meeting.venue or "") or "（調整中）",
         purpose=purpose,
-        items=tuple(_item(spec, snapshots, cycle.fiscal_year, findings) for spec in item_specs),
+        items=tuple(
+            replace(_item(spec, snapshots, cycle.fiscal_year, findings), cases=cases if spec.cases else ())
+            for spec in item_specs
+        ),
         members=meeting_members(session, council.id, meeting),
         prepares=prepares,
         decisions=recorded_decisions(session, meeting),

@@ -13,6 +13,7 @@ from council.documents.contexts import (
     AdvanceNoticeContext,
     AgendaContext,
     CancellationContext,
+    CaseHandoutContext,
     DocumentContext,
     Issue,
     MinutesContext,
@@ -38,6 +39,7 @@ CONTEXT_TYPES: dict[DocumentKind, type[Any]] = {
     DocumentKind.cancellation: CancellationContext,
     DocumentKind.postponement: PostponementContext,
     DocumentKind.regional_initiatives: RegionalInitiativesContext,
+    DocumentKind.case_handout: CaseHandoutContext,
 }
 
 

@@ -82,6 +82,7 @@ class ItemSpec:
     title: str
     themes: ThemeSelection | None = None
     material: str | None = None
+    cases: bool = False  # lists the advanced cases (先進事例) chosen for the meeting
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class TableTexts:
 
 
 # The table documents and their columns (documents.yaml `tables:`).
-TABLE_COLUMNS: Mapping[str, int] = {"regional_initiatives": 2, "case_handout": 5}
+TABLE_COLUMNS: Mapping[str, int] = {"regional_initiatives": 2, "case_handout": 6}
 
 
 @dataclass(frozen=True)
@@ -195,10 +196,14 @@ def _meeting_spec(document: YamlDocument, key_path: KeyPath) -> MeetingSpec:
         if selection is not None and selection not in ThemeSelection.__members__:
             choices = ", ".join(ThemeSelection)
             raise document.error((*item_path, "themes"), f"{selection!r} is not one of {choices}")
+        cases = item.get("cases", False)
+        if not isinstance(cases, bool):
+            raise document.error((*item_path, "cases"), "must be true or false")
         items.append(
             ItemSpec(
                 title=_text(document, (*item_path, "title"), item.get("title")),
                 themes=ThemeSelection(selection) if selection is not None else None,
+                cases=cases,
                 material=_text(document, (*item_path, "material"), item.get("material"), required=False) or None,
             )
         )

@@ -23,6 +23,7 @@ from council.planning.cycles import council_and_cycle
 from council.planning.planner import plan_year
 from council.planning.rules import CycleRules, cycle_rules, fiscal_date
 from council.planning.store import find_secretariat
+from council.reference import organizations_named
 from council.survey.store import find_survey
 from council.teams.proposal import OrgRef, TeamProposal, propose_team
 from council.themes.catalogue import get_theme, transition
@@ -78,22 +79,7 @@ def _ref(organization: Organization) -> OrgRef:
 
 
 def _resolve(session: Session, references: Sequence[str], option: str) -> list[OrgRef]:
-    """Organisations by code, name or short name (企画, 山形市, ro-shonai …)."""
-    found: list[OrgRef] = []
-    for reference in references:
-        wanted = reference.strip()
-        organization = session.exec(
-            select(Organization).where(
-                col(Organization.active).is_(True),
-                (col(Organization.code) == wanted)
-                | (col(Organization.name) == wanted)
-                | (col(Organization.short_name) == wanted),
-            )
-        ).first()
-        if organization is None:
-            raise InputError(f"no organisation {wanted!r} (give its code, name or short name)", field=option)
-        found.append(_ref(organization))
-    return found
+    return [_ref(organization) for organization in organizations_named(session, references, option)]
 
 
 def _theme_for(session: Session, ctx: Context, fiscal_year: int, theme_code: str) -> Theme:
