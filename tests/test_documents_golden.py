@@ -20,6 +20,9 @@ from documents_seed import FISCAL_YEAR, seed_year, source_tally, tokyo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from council.bodies.regional_table import TableRow, regional_document, regional_facts, store_table
+from council.cases.catalogue import CaseRecord, choose, store_case
+from council.cases.handout import handout_document, handout_facts
 from council.context import Context
 from council.documents.actions import document_register, render_documents
 from council.documents.drafting import (
@@ -39,9 +42,22 @@ from council.meetings.lifecycle import record_meeting_held, set_status
 from council.planning.cycles import council_and_cycle, find_meeting, find_task
 from council.planning.rules import cycle_rules
 from council.resources import data_dir
+from council.survey.actions import taxonomy
 from council.survey.store import Audience
 from council.themes.actions import move_theme
-from models import Council, Cycle, Document, DocumentKind, DocumentStatus, MeetingStatus, Organization, ThemeStatus
+from models import (
+    Area,
+    CaseScope,
+    Council,
+    Cycle,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    InitiativeKind,
+    MeetingStatus,
+    Organization,
+    ThemeStatus,
+)
 from models.db import session_scope
 
 GOLDEN = Path(__file__).parent / "golden" / "documents"
@@ -163,6 +179,61 @@ class Year:
         self.issue(day, plan, at_once=True)
 
 
+def choose_two_cases(session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context) -> None:
+    assert council.id is not None
+    records = [
+        CaseRecord(
+            "C2026-01",
+            "移動販売車の共同運行",
+            CaseScope.out_of_prefecture,
+            "〇〇県△△町",
+            "shopping",
+            "町と商工会が移動販売車を共同で運行",
+            "総務省 事例集",
+            2025,
+        ),
+        CaseRecord(
+            "C2026-02",
+            "高校生の下校用バスの調査運行",
+            CaseScope.in_prefecture,
+            "西村山地域広域連携協議会",
+            "transport",
+            "市町を跨ぐ下校用バスを調査運行",
+            "連携推進方針 関係資料",
+            2017,
+        ),
+    ]
+    chosen = [store_case(session, council.id, record, now=ctx.clock.now, actor=ctx.actor)[0] for record in records]
+    choose(session, find_meeting(session, cycle, "council-1"), chosen, now=ctx.clock.now, actor=ctx.actor)
+
+
+def case_handout_plan(
+    session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context
+) -> DocumentPlan:
+    facts = handout_facts(session, cycle, find_meeting(session, cycle, "council-1"), taxonomy(ctx))
+    return handout_document(facts, stationery.texts.tables[DocumentKind.case_handout.value], "council-1")
+
+
+def regional_table_rows(session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context) -> None:
+    assert council.id is not None
+    office = session.exec(select(Organization).where(Organization.code == "ro-murayama")).one()
+    area = Area(council_id=council.id, code="murayama", name="村山", office_id=office.id or 0, sort_order=1)
+    session.add(area)
+    session.flush()
+    row = TableRow(area.id or 0, None, InitiativeKind.enhanced, "連携中枢都市圏の形成に向けたワーキング会合を開催", 1)
+    store_table(session, council.id, cycle.fiscal_year, [row], now=ctx.clock.now, actor=ctx.actor)
+
+
+def regional_table_plan(
+    session: Session, stationery: Stationery, council: Council, cycle: Cycle, ctx: Context
+) -> DocumentPlan:
+    assert council.id is not None
+    facts = regional_facts(session, council.id, cycle.fiscal_year, compiled_by="（作成課）")
+    return regional_document(
+        facts, stationery.texts.tables[DocumentKind.regional_initiatives.value], planned_issue_on=None
+    )
+
+
 def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
     with session_scope(engine) as session:
         seed_year(session)
@@ -218,6 +289,12 @@ def _run_the_year(engine: Engine, make_context: Callable[..., Context]) -> Year:
 
     year.act(date(2026, 6, 26), correct_the_venue)  # （訂正）: a new number
     year.issue(date(2026, 7, 3), meeting_plan("council-1", DocumentKind.agenda))
+    # The 先進事例 chosen for the 1st meeting, and its handout sent with the 次第 (a catalogue of two cases).
+    year.act(date(2026, 7, 3), choose_two_cases)
+    year.issue(date(2026, 7, 3), case_handout_plan)
+    # The regional table of the year (地域における…の主な連携の取組み), one line of 村山.
+    year.act(date(2026, 7, 10), regional_table_rows)
+    year.issue(date(2026, 7, 10), regional_table_plan)
     year.issue(date(2026, 7, 8), meeting_plan("secretariat-1", DocumentKind.minutes))
     year.record(date(2026, 7, 9), "council-1")  # adopts the candidates
     year.issue(date(2026, 7, 23), meeting_plan("council-1", DocumentKind.minutes))
@@ -593,7 +670,9 @@ def parse_letter_date(text: str) -> date:
 
 def test_html_golden_files_are_standalone_japanese_a4_pages() -> None:
     pages = sorted(GOLDEN.glob("*.html"))
-    assert len(pages) == len(list(GOLDEN.glob("*.md"))) == 29
+    assert (
+        len(pages) == len(list(GOLDEN.glob("*.md"))) == 31
+    )  # 29 of the council year, the 先進事例 handout and the regional table
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert text.startswith('<!DOCTYPE html>\n<html lang="ja">'), page.name
