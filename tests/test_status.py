@@ -40,6 +40,7 @@ STATUS_KEYS = {
     "deliveries",
     "undeliverable",
     "feeds",
+    "cases",
 }
 MEETING_KEYS = {
     "key",
