@@ -1,21 +1,15 @@
 """The main job's cost: `council simulate --fy 2026` on the embedded defaults, from nothing, then run again.
 
-    .venv/bin/python bench/simulate_bench.py [--fy 2026] [--seed 1]
+    .venv/bin/python bench/simulate_bench.py [--fy 2026] [--seed 1] [--runs 3] [--reference REV]
 
 Runs the CLI in a child process with a fresh temporary COUNCIL_HOME (SQLite, a temporary Prefect server whose state
 lives in COUNCIL_HOME/prefect, the outbox), and reports wall time, peak RSS (the largest of the CLI process and the
 temporary Prefect server it starts, RUSAGE_CHILDREN), how many days were ticked, and the second run (which must
-change nothing). Asserts nothing; speed targets do not belong in tests.
+change nothing). With --reference, the same simulation of git revision REV (checked out into a temporary worktree
+and imported ahead of this checkout, with this checkout's installed libraries) runs alternately with the current
+code, so both medians are measured under the same load. Asserts nothing; speed targets do not belong in tests.
 
-Measured here (2 cores shared with other jobs; IPAex fonts with libharfbuzz-subset0), FY2026, seed 1:
-
-    first run   : 92-102 s wall (about 15 s of it starting the temporary Prefect server), 58 days ticked,
-                  21 current documents, 601 deliveries, 57 feeds; peak RSS 288 MB
-    second run  : 3.4 s wall (finds the year closed: no Prefect server, no flow run), nothing changed
-
-Where the first run's time goes (cProfile, same machine): delivery 27 s (601 messages built and written to the
-outbox, ~45 ms each), Prefect flow and task runs ~30 s (about 200 flow runs, 0.1-0.3 s each against the local
-server), documents ~10 s (PDF and DOCX), feeds 9 s (56 publishes), the rest bookkeeping.
+Measured here: see bench/README.md ("The simulated year").
 """
 
 from __future__ import annotations
@@ -24,24 +18,35 @@ import argparse
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COUNCIL = ROOT / ".venv" / "bin" / "council"
+PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
-def run(home: Path, fy: int, seed: int) -> tuple[float, str]:
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    output: str
+
+
+def simulate(home: Path, fy: int, seed: int, code: Path | None) -> Run:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("COUNCIL_", "PREFECT_"))}
     env |= {"COUNCIL_HOME": str(home), "COUNCIL_ACTOR": "bench"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)  # the reference's packages win over this checkout's editable install
+    command = [str(PYTHON), "-c", "from council.cli.main import app; app()", "simulate", "--fy", str(fy)]
     started = time.perf_counter()
     result = subprocess.run(
-        [str(COUNCIL), "simulate", "--fy", str(fy), "--seed", str(seed)],
+        [*command, "--seed", str(seed)],
         env=env,
-        cwd=ROOT,
+        cwd=code or ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -49,24 +54,58 @@ def run(home: Path, fy: int, seed: int) -> tuple[float, str]:
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"simulate failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return elapsed, result.stdout
+    return Run(elapsed, result.stdout)
+
+
+def reference_checkout(revision: str, folder: Path) -> Path:
+    target = folder / "reference"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(target), revision], check=True)
+    return target
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fy", type=int, default=2026)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="first runs of each variant (the median is reported)")
+    parser.add_argument("--reference", help="a git revision to measure alternately, e.g. the commit before a change")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="simulate-bench-") as folder:
-        home = Path(folder) / "council"
-        first, output = run(home, args.fy, args.seed)
+        variants: dict[str, Path | None] = {"current": None}
+        if args.reference:
+            variants[f"reference {args.reference}"] = reference_checkout(args.reference, Path(folder))
+        walls: dict[str, list[float]] = {name: [] for name in variants}
+        last: dict[str, Run] = {}
+        current_home = Path(folder)
+        try:
+            for index in range(args.runs):
+                for name, code in variants.items():
+                    home = Path(folder) / f"home-{index}-{len(walls[name])}-{name.split()[0]}"
+                    run = simulate(home, args.fy, args.seed, code)
+                    walls[name].append(run.wall)
+                    last[name] = run
+                    if code is None:
+                        current_home = home
+                    print(f"{name:>24} run {index + 1}: {run.wall:6.1f} s", flush=True)
+            again = simulate(current_home, args.fy, args.seed, None)
+        finally:
+            for code in variants.values():
+                if code is not None:
+                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(code)], check=False)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
-        ticked = len(re.findall(r"^  ticked ", output, flags=re.MULTILINE))
-        summary = [line for line in output.splitlines() if not line.startswith("  ticked")][-9:]
-        second, again = run(home, args.fy, args.seed)
-        print(f"first run : {first:6.1f} s wall, {ticked} days ticked, peak RSS of a child process {peak_mb:.0f} MB")
-        print("\n".join(f"            {line}" for line in summary))
-        print(f"second run: {second:6.1f} s wall — {'nothing to do' if 'nothing to do' in again else 'RAN AGAIN'}")
+        print()
+        for name, values in walls.items():
+            output = last[name].output
+            ticked = len(re.findall(r"^  ticked ", output, flags=re.MULTILINE))
+            print(
+                f"{name:>24}: median {statistics.median(values):6.1f} s "
+                f"(runs: {', '.join(f'{value:.1f}' for value in values)}), {ticked} days ticked"
+            )
+        summary = [line for line in last["current"].output.splitlines() if not line.startswith("  ticked")][-9:]
+        print("\n".join(f"{'':>26}{line}" for line in summary))
+        print(f"{'peak RSS of a child':>24}: {peak_mb:.0f} MB")
+        verdict = "nothing to do" if "nothing to do" in again.output else "RAN AGAIN"
+        print(f"{'second run':>24}: {again.wall:6.1f} s — {verdict}")
 
 
 if __name__ == "__main__":
