@@ -18,7 +18,8 @@ from council.survey.store import RESPONDENT_KINDS, Audience, council_id_for, fin
 from council.survey.tally import SurveyTally, tally_answers
 from council.survey.taxonomy import Taxonomy
 from models.cycle import Cycle, Stage, Task
-from models.organizations import Organization, OrganizationKind
+from models.enums import OrganizationKind
+from models.organizations import Organization
 from models.survey import ResponseStatus, Survey, SurveyRespondent, SurveyStatus
 
 
@@ -127,7 +128,7 @@ def not_sent_kinds(session: Session, survey: Survey) -> set[OrganizationKind]:
         .where(SurveyRespondent.survey_id == survey.id, SurveyRespondent.status == ResponseStatus.not_sent)
         .distinct()
     )
-    return set(session.exec(query).all())
+    return {OrganizationKind(kind) for kind in session.exec(query).all()}
 
 
 def mark_sent(
